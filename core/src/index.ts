@@ -1,0 +1,3 @@
+export * from "./ports/index";
+export * from "./errors";
+export * from "./raft/log-types";

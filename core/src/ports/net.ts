@@ -1,0 +1,18 @@
+/**
+ * An unreliable datagram endpoint: messages may be lost, duplicated, delayed or
+ * reordered, and peers may be partitioned away. Core must tolerate all of it.
+ *
+ * `from` on receive is the transport-level identity of the sender (the simulated
+ * link, or the authenticated WebSocket peer). A message body that claims another
+ * sender is forged and must be rejected by the decoder.
+ */
+export type EndpointId = string;
+
+export interface NetEndpoint {
+  /** This endpoint's own id (node id for nodes, client id for clients). */
+  readonly selfId: EndpointId;
+  /** Best-effort send. Never throws for an unreachable peer; oversize payloads are dropped and traced. */
+  send(to: EndpointId, payload: Uint8Array): void;
+  /** Install the one receive handler. A second call replaces the first. */
+  onReceive(handler: (from: EndpointId, payload: Uint8Array) => void): void;
+}

@@ -1,0 +1,45 @@
+/**
+ * Starts and stops VM processes (microvm.nix runners, qemu, or a test process).
+ * Events arrive later through `onEvent`, never synchronously from `spawn`.
+ */
+export interface ProcessSpawner {
+  spawn(spec: ProcessSpec, onEvent: (event: ProcessEvent) => void): ProcessHandle;
+}
+
+export interface ProcessSpec {
+  /** VM name, used for logs and process identity. */
+  readonly vmName: string;
+  /** Placement generation: distinguishes two incarnations of the same VM. */
+  readonly generation: number;
+  /** Backend-specific launch description (argv, runner path, memory...). Opaque to the spawner port. */
+  readonly launch: LaunchSpec;
+}
+
+export interface LaunchSpec {
+  readonly backend: "microvm-nix" | "qemu-direct" | "process" | "sim";
+  readonly argv: readonly string[];
+  readonly vcpus: number;
+  readonly memoryMib: number;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface ProcessHandle {
+  /** Runtime-assigned process id, unique per spawner. */
+  readonly processId: string;
+  /** Ask the process to shut down cleanly (ACPI power-off / SIGTERM). */
+  stop(): void;
+  /** Kill it now (SIGKILL). */
+  kill(): void;
+}
+
+export type ProcessEvent =
+  | { readonly kind: "started"; readonly processId: string }
+  | { readonly kind: "booted"; readonly processId: string }
+  | { readonly kind: "output"; readonly processId: string; readonly line: string }
+  | {
+      readonly kind: "exited";
+      readonly processId: string;
+      readonly exitCode: number | null;
+      readonly signal: string | null;
+    }
+  | { readonly kind: "spawn-failed"; readonly processId: string; readonly reason: string };

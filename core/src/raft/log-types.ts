@@ -1,0 +1,43 @@
+/**
+ * Log, hard-state and snapshot shapes shared by raft/, storage/ and node/.
+ * Indexes and terms start at 1; index 0 / term 0 mean "nothing".
+ */
+export type NodeId = string;
+
+export type EntryKind = "normal" | "config" | "noop";
+
+export interface Entry {
+  readonly index: number;
+  readonly term: number;
+  readonly kind: EntryKind;
+  /** Opaque payload: an encoded state-machine command, or an encoded config change. */
+  readonly data: string;
+}
+
+/** What must be durable before a vote or an append ack leaves the node. */
+export interface HardState {
+  readonly term: number;
+  readonly votedFor: NodeId | null;
+  readonly commit: number;
+}
+
+/** Voters and learners. `votersOutgoing` is non-empty only inside a joint configuration. */
+export interface ClusterConfig {
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  readonly votersOutgoing: readonly NodeId[];
+}
+
+export interface SnapshotMeta {
+  readonly index: number;
+  readonly term: number;
+  readonly config: ClusterConfig;
+}
+
+export interface Snapshot {
+  readonly meta: SnapshotMeta;
+  /** Encoded state-machine image at `meta.index`. */
+  readonly data: string;
+}
+
+export const EMPTY_HARD_STATE: HardState = { term: 0, votedFor: null, commit: 0 };

@@ -1,0 +1,46 @@
+import type { NodeId } from "../raft/log-types";
+
+/** Tunables of one Blixard node. Every bound carries its unit. */
+export interface NodeConfig {
+  readonly nodeId: NodeId;
+  /** Voters the cluster starts with when the node has no durable state yet. */
+  readonly bootstrapVoters: readonly NodeId[];
+  /** Learners the cluster starts with (optional). */
+  readonly bootstrapLearners?: readonly NodeId[];
+  /** Length of one Raft tick on this node's monotonic clock. */
+  readonly tickIntervalMs: number;
+  readonly electionTimeoutTicks: number;
+  readonly heartbeatIntervalTicks: number;
+  readonly maxEntriesPerAppend: number;
+  readonly maxBytesPerAppend: number;
+  readonly maxInflightAppends: number;
+  readonly maxUncommittedEntries: number;
+  readonly snapshotChunkBytes: number;
+  /** Take a state-machine snapshot and compact once this many entries were applied since the last one. */
+  readonly snapshotThresholdEntries: number;
+  /** Client requests (own and forwarded) waiting for commit or read confirmation, at most. */
+  readonly maxPendingRequests: number;
+  /** A pending request not answered within this time is failed with "timeout" (the client may retry). */
+  readonly requestTimeoutMs: number;
+  /** Wire messages larger than this are rejected before decoding. */
+  readonly maxMessageBytes: number;
+}
+
+export function defaultNodeConfig(nodeId: NodeId, bootstrapVoters: readonly NodeId[]): NodeConfig {
+  return {
+    nodeId,
+    bootstrapVoters,
+    tickIntervalMs: 50,
+    electionTimeoutTicks: 10,
+    heartbeatIntervalTicks: 2,
+    maxEntriesPerAppend: 64,
+    maxBytesPerAppend: 1024 * 1024,
+    maxInflightAppends: 8,
+    maxUncommittedEntries: 4096,
+    snapshotChunkBytes: 64 * 1024,
+    snapshotThresholdEntries: 1000,
+    maxPendingRequests: 4096,
+    requestTimeoutMs: 3000,
+    maxMessageBytes: 4 * 1024 * 1024,
+  };
+}

@@ -1,0 +1,145 @@
+import { maxScanPageBytes, utf8ByteLength } from "./limits";
+import { SortedMap } from "./sorted-map";
+import type {
+  KvBatch,
+  KvBatchOp,
+  KvBatchOpResult,
+  KvBatchResult,
+  KvCas,
+  KvCasResult,
+  KvDeleteResult,
+  KvEntry,
+  KvGetResult,
+  KvPutResult,
+  KvScan,
+  KvScanResult,
+  KvWritten,
+} from "./types";
+
+/** What the store keeps per key. */
+export interface StoredValue {
+  readonly value: string;
+  readonly createIndex: number;
+  readonly modIndex: number;
+  readonly version: number;
+}
+
+/** Read-and-write access to keys: the store itself, or a batch's staging overlay. */
+interface KeyAccess {
+  read(key: string): StoredValue | undefined;
+  write(key: string, stored: StoredValue | null): void;
+}
+
+/** The KV data and its operations. Every write takes the Raft index it applies at. */
+export class KvStore {
+  readonly map = new SortedMap<StoredValue>();
+  private readonly direct: KeyAccess = {
+    read: (key) => this.map.get(key),
+    write: (key, stored) => (stored === null ? this.map.delete(key) : this.map.set(key, stored)),
+  };
+
+  get(key: string): KvGetResult {
+    const stored = this.map.get(key);
+    return { type: "get", entry: stored === undefined ? null : toEntry(key, stored) };
+  }
+
+  put(key: string, value: string, index: number): KvPutResult {
+    return putInto(this.direct, key, value, index);
+  }
+
+  delete(key: string): KvDeleteResult {
+    return deleteFrom(this.direct, key);
+  }
+
+  cas(command: KvCas, index: number): KvCasResult {
+    return casInto(this.direct, command, index);
+  }
+
+  /** All-or-nothing: ops run against a staging overlay that is merged only if every cas swapped. */
+  batch(command: KvBatch, index: number): KvBatchResult {
+    const staged = new Map<string, StoredValue | null>();
+    const overlay: KeyAccess = {
+      read: (key) => {
+        const hit = staged.get(key);
+        return hit === undefined ? this.map.get(key) : hit === null ? undefined : hit;
+      },
+      write: (key, stored) => void staged.set(key, stored),
+    };
+    const results: KvBatchOpResult[] = [];
+    for (let i = 0; i < command.ops.length; i++) {
+      const result = applyBatchOp(overlay, command.ops[i] as KvBatchOp, index);
+      results.push(result);
+      if (result.type === "cas" && !result.swapped) return { type: "batch", applied: false, failedOpIndex: i, results };
+    }
+    for (const key of [...staged.keys()].sort()) this.direct.write(key, staged.get(key) ?? null);
+    return { type: "batch", applied: true, failedOpIndex: null, results };
+  }
+
+  /**
+   * One page of keys under `prefix`, strictly after `startAfter`, at most
+   * `limit` keys and about maxScanPageBytes of keys+values (never fewer than one key).
+   */
+  scan(command: KvScan): KvScanResult {
+    const { prefix, startAfter, limit } = command;
+    let position = this.map.lowerBound(prefix);
+    if (startAfter !== null && startAfter >= prefix) position = this.map.upperBound(startAfter);
+    const entries: KvEntry[] = [];
+    let pageBytes = 0;
+    for (; entries.length < limit; position++) {
+      const key = this.map.keyAt(position);
+      if (key === undefined || !key.startsWith(prefix)) return { type: "scan", entries, nextCursor: null };
+      const stored = this.map.valueAt(position) as StoredValue;
+      const entryBytes = utf8ByteLength(key) + utf8ByteLength(stored.value);
+      if (entries.length > 0 && pageBytes + entryBytes > maxScanPageBytes) break;
+      pageBytes += entryBytes;
+      entries.push(toEntry(key, stored));
+    }
+    const next = this.map.keyAt(position);
+    const more = next !== undefined && next.startsWith(prefix);
+    return { type: "scan", entries, nextCursor: more ? (entries[entries.length - 1] as KvEntry).key : null };
+  }
+}
+
+function applyBatchOp(access: KeyAccess, op: KvBatchOp, index: number): KvBatchOpResult {
+  switch (op.type) {
+    case "put":
+      return putInto(access, op.key, op.value, index);
+    case "delete":
+      return deleteFrom(access, op.key);
+    case "cas":
+      return casInto(access, op, index);
+  }
+}
+
+function putInto(access: KeyAccess, key: string, value: string, index: number): KvPutResult {
+  const previous = access.read(key);
+  const stored: StoredValue =
+    previous === undefined
+      ? { value, createIndex: index, modIndex: index, version: 1 }
+      : { value, createIndex: previous.createIndex, modIndex: index, version: previous.version + 1 };
+  access.write(key, stored);
+  return { type: "put", written: written(key, stored), created: previous === undefined };
+}
+
+function deleteFrom(access: KeyAccess, key: string): KvDeleteResult {
+  const existed = access.read(key) !== undefined;
+  if (existed) access.write(key, null);
+  return { type: "delete", deleted: existed };
+}
+
+function casInto(access: KeyAccess, command: KvCas, index: number): KvCasResult {
+  const current = access.read(command.key);
+  const matches = command.expected === null ? current === undefined : current !== undefined && current.value === command.expected;
+  if (!matches) return { type: "cas", swapped: false, current: current === undefined ? null : toEntry(command.key, current) };
+  putInto(access, command.key, command.value, index);
+  const after = access.read(command.key) as StoredValue;
+  return { type: "cas", swapped: true, current: toEntry(command.key, after) };
+}
+
+function toEntry(key: string, stored: StoredValue): KvEntry {
+  return { key, value: stored.value, createIndex: stored.createIndex, modIndex: stored.modIndex, version: stored.version };
+}
+
+function written(key: string, stored: StoredValue): KvWritten {
+  return { key, createIndex: stored.createIndex, modIndex: stored.modIndex, version: stored.version };
+}

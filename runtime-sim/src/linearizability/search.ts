@@ -1,0 +1,122 @@
+import { assert } from "@blixard/core";
+import { EntryList } from "./entry-list";
+
+/** A sequential specification: which inputs a state accepts, and the state after. */
+export interface SearchModel<State, Input> {
+  readonly initial: State;
+  step(state: State, input: Input): { readonly ok: boolean; readonly next: State };
+  /** Equal states give equal keys; used to memoise visited (linearized set, state) pairs. */
+  stateKey(state: State): string;
+  describeState(state: State): string;
+}
+
+export interface SearchOperation<Input> {
+  readonly callTimeNs: number;
+  /** null: no deadline — may take effect any time after the call, or never (indeterminate). */
+  readonly returnTimeNs: number | null;
+  readonly input: Input;
+}
+
+/** The deepest point the search reached before it had to give up on every branch. */
+export interface SearchDeadEnd<State> {
+  /** Operation indices in the order they were linearized. */
+  readonly prefix: readonly number[];
+  /** Model state after each prefix operation. */
+  readonly statesAfter: readonly State[];
+  /** The operation whose return was reached while it still could not be linearized. */
+  readonly blocked: number;
+  /** Other operations called before that return and not yet linearized: every one was tried from here. */
+  readonly pending: readonly number[];
+}
+
+export type SearchOutcome<State> =
+  | { readonly verdict: "linearizable"; readonly steps: number; readonly order: readonly number[] }
+  | { readonly verdict: "not-linearizable"; readonly steps: number; readonly deadEnd: SearchDeadEnd<State> }
+  | { readonly verdict: "unknown"; readonly steps: number };
+
+/**
+ * Wing–Gong linearizability search with Lowe's memoisation, as Porcupine does it: walk call/return
+ * entries in time order; at a call, try linearizing that operation now (lift it out of the list) unless
+ * the (linearized set, state) pair was seen before; at a return whose operation is not yet linearized,
+ * backtrack. Operations without a deadline never force a backtrack, so the search may also leave them
+ * out: that models "may never have taken effect". Each loop iteration costs one step; running out of
+ * `maxSearchSteps` yields "unknown", never a verdict.
+ */
+export function searchLinearization<State, Input>(
+  model: SearchModel<State, Input>,
+  operations: readonly SearchOperation<Input>[],
+  maxSearchSteps: number,
+): SearchOutcome<State> {
+  const entries = new EntryList(operations);
+  const linearized = new Uint16Array(Math.ceil(operations.length / 16));
+  const seen = new Set<string>();
+  const stack: Array<{ operation: number; stateBefore: State }> = [];
+  let state = model.initial;
+  let deadlinesLeft = entries.deadlineCount;
+  let deadEnd: SearchDeadEnd<State> | undefined;
+  let entry = entries.first();
+  let steps = 0;
+  while (deadlinesLeft > 0) {
+    if (steps >= maxSearchSteps) return { verdict: "unknown", steps };
+    steps++;
+    assert(entry !== EntryList.END, "a deadline entry remains ahead while deadlines are left");
+    const operation = EntryList.operationOf(entry);
+    if (EntryList.isCall(entry)) {
+      const result = model.step(state, operations[operation]!.input);
+      if (result.ok) {
+        toggleBit(linearized, operation);
+        const key = memoKey(linearized, model.stateKey(result.next));
+        if (!seen.has(key)) {
+          seen.add(key);
+          stack.push({ operation, stateBefore: state });
+          state = result.next;
+          if (entries.lift(operation)) deadlinesLeft--;
+          entry = entries.first();
+          continue;
+        }
+        toggleBit(linearized, operation);
+      }
+      entry = entries.next(entry);
+      continue;
+    }
+    // A return reached with its operation still pending: this branch cannot be linearized.
+    if (deadEnd === undefined || stack.length > deadEnd.prefix.length) deadEnd = captureDeadEnd(stack, state, entries, entry);
+    const top = stack.pop();
+    if (top === undefined) return { verdict: "not-linearizable", steps, deadEnd };
+    state = top.stateBefore;
+    toggleBit(linearized, top.operation);
+    if (entries.unlift(top.operation)) deadlinesLeft++;
+    entry = entries.next(EntryList.callEntry(top.operation));
+  }
+  return { verdict: "linearizable", steps, order: stack.map((frame) => frame.operation) };
+}
+
+function toggleBit(bits: Uint16Array, index: number): void {
+  bits[index >>> 4]! ^= 1 << (index & 15);
+}
+
+// The bitset packed 16 bits per char, then the state: a string the engine hashes for us.
+function memoKey(bits: Uint16Array, stateKey: string): string {
+  const chunkWords = 4096;
+  let key = "";
+  for (let start = 0; start < bits.length; start += chunkWords) {
+    key += String.fromCharCode(...bits.subarray(start, start + chunkWords));
+  }
+  return `${key}${stateKey}`;
+}
+
+function captureDeadEnd<State>(
+  stack: ReadonlyArray<{ operation: number; stateBefore: State }>,
+  state: State,
+  entries: EntryList,
+  blockedEntry: number,
+): SearchDeadEnd<State> {
+  const blocked = EntryList.operationOf(blockedEntry);
+  const statesAfter = stack.map((_, index) => (index + 1 < stack.length ? stack[index + 1]!.stateBefore : state));
+  return {
+    prefix: stack.map((frame) => frame.operation),
+    statesAfter,
+    blocked,
+    pending: entries.callsBefore(blockedEntry).filter((operation) => operation !== blocked),
+  };
+}

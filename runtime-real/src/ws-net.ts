@@ -1,0 +1,367 @@
+import type { AddressInfo } from "node:net";
+import { WebSocket, WebSocketServer, type RawData } from "ws";
+import { blixardError, type BlixardError, type EndpointId, type NetEndpoint, type RandomSource, type Tracer } from "@blixard/core";
+import { decodeHello, decodeReject, encodeData, encodeHello, encodeReject, FRAME_DATA, FRAME_REJECT, isValidEndpointId } from "./ws-frames";
+import { enqueueDropOldest, newPeerLink, reconnectDelayMs, shouldReplace, type PeerConnection, type PeerLink } from "./peer-link";
+
+/**
+ * NetEndpoint port over WebSockets (ws). A node listens on one port for peers
+ * and clients alike and dials peers lazily, on first send, with bounded
+ * exponential backoff. Every connection starts with a hello each way carrying
+ * cluster id, protocol version and endpoint id; that id is the `from` given to
+ * the receive handler. Delivery is best effort, as the port promises: frames
+ * wait in a bounded per-peer queue while disconnected (drop-oldest) and are
+ * lost if a connection dies under them.
+ */
+export interface WsNetOptions {
+  readonly selfId: EndpointId;
+  readonly clusterId: string;
+  readonly tracer: Tracer;
+  /** Backoff jitter source. */
+  readonly random: RandomSource;
+  /** Where to listen; omit for a client endpoint that only dials. Port 0 picks a free port. */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** Dialable peers: endpoint id → ws://host:port. */
+  readonly peers?: Readonly<Record<EndpointId, string>>;
+  readonly maxMessageBytes?: number;
+  readonly maxQueuedMessages?: number;
+  /** Bytes the socket may buffer unsent before further sends to that peer are dropped. */
+  readonly maxBufferedBytes?: number;
+  readonly reconnectDelayMsInitial?: number;
+  readonly reconnectDelayMsMax?: number;
+  readonly handshakeTimeoutMs?: number;
+  readonly keepaliveIntervalMs?: number;
+  readonly maxInboundConnections?: number;
+}
+
+export interface PeerStatus {
+  readonly connected: boolean;
+  readonly queuedMessages: number;
+  readonly lastError: BlixardError | undefined;
+}
+
+const CLOSE_DUPLICATE = 4009;
+const CLOSE_REJECTED = 4001;
+const CLOSE_PROTOCOL = 4002;
+const CLOSE_SHUTDOWN = 1001;
+
+type Settings = Required<Omit<WsNetOptions, "listen" | "peers" | "tracer" | "random">>;
+
+export class WsNet implements NetEndpoint {
+  readonly selfId: EndpointId;
+  private readonly settings: Settings;
+  private readonly tracer: Tracer;
+  private readonly random: RandomSource;
+  private readonly links = new Map<EndpointId, PeerLink>();
+  private readonly pendingInbound = new Set<WebSocket>();
+  private handler: (from: EndpointId, payload: Uint8Array) => void = () => {};
+  private server: WebSocketServer | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(options: WsNetOptions) {
+    this.selfId = options.selfId;
+    this.tracer = options.tracer;
+    this.random = options.random;
+    this.settings = {
+      selfId: options.selfId,
+      clusterId: options.clusterId,
+      maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
+      maxQueuedMessages: options.maxQueuedMessages ?? 1_024,
+      maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
+      reconnectDelayMsInitial: options.reconnectDelayMsInitial ?? 50,
+      reconnectDelayMsMax: options.reconnectDelayMsMax ?? 2_000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5_000,
+      keepaliveIntervalMs: options.keepaliveIntervalMs ?? 5_000,
+      maxInboundConnections: options.maxInboundConnections ?? 1_024,
+    };
+    for (const [peerId, url] of Object.entries(options.peers ?? {})) this.addPeer(peerId, url);
+  }
+
+  /** Start listening (if `listen` is given); resolves once the port is bound. */
+  static async start(options: WsNetOptions): Promise<WsNet> {
+    if (!isValidEndpointId(options.selfId)) throw new RangeError(`WsNet: invalid endpoint id ${JSON.stringify(options.selfId)}`);
+    const net = new WsNet(options);
+    if (options.listen !== undefined) await net.listen(options.listen.host, options.listen.port);
+    net.keepaliveTimer = setInterval(() => net.keepalive(), net.settings.keepaliveIntervalMs);
+    net.keepaliveTimer.unref();
+    return net;
+  }
+
+  /**
+   * A client endpoint (CLI): no listener, id "client-<16 hex>" drawn from `random`;
+   * nodes answer it over the connection it opens.
+   */
+  static startClient(options: Omit<WsNetOptions, "selfId" | "listen">): Promise<WsNet> {
+    const hex = [options.random.nextUint32(), options.random.nextUint32()].map((word) => word.toString(16).padStart(8, "0")).join("");
+    return WsNet.start({ ...options, selfId: `client-${hex}` });
+  }
+
+  /** The bound listen address, or undefined for a client endpoint. */
+  address(): { host: string; port: number } | undefined {
+    const info = this.server?.address() as AddressInfo | null | undefined;
+    return info ? { host: info.address, port: info.port } : undefined;
+  }
+
+  /** Learn (or change) a peer's address, e.g. after a membership change. */
+  addPeer(peerId: EndpointId, url: string): void {
+    if (peerId === this.selfId) return;
+    const link = this.links.get(peerId);
+    if (link === undefined) this.links.set(peerId, newPeerLink(peerId, url));
+    else link.url = url;
+  }
+
+  peerStatus(peerId: EndpointId): PeerStatus | undefined {
+    const link = this.links.get(peerId);
+    if (link === undefined) return undefined;
+    return { connected: isOpen(link.active), queuedMessages: link.queue.length, lastError: link.lastError };
+  }
+
+  onReceive(handler: (from: EndpointId, payload: Uint8Array) => void): void {
+    this.handler = handler;
+  }
+
+  send(to: EndpointId, payload: Uint8Array): void {
+    try {
+      this.sendOrQueue(to, payload);
+    } catch (error) {
+      // send() never throws: a socket that failed mid-write is a lost message, which the port allows.
+      this.tracer.warn("net.send-failed", { to, error: String(error) });
+    }
+  }
+
+  /** Close every connection and the listener; pending frames are discarded. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
+    for (const link of this.links.values()) {
+      if (link.retryTimer !== undefined) clearTimeout(link.retryTimer);
+      link.dialling?.terminate();
+      link.active?.socket.close(CLOSE_SHUTDOWN, "shutdown");
+      link.queue.length = 0;
+    }
+    for (const socket of this.pendingInbound) socket.terminate();
+    const server = this.server;
+    if (server === undefined) return;
+    for (const client of server.clients) client.terminate();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private sendOrQueue(to: EndpointId, payload: Uint8Array): void {
+    if (this.closed) return;
+    if (payload.length > this.settings.maxMessageBytes) {
+      this.tracer.warn("net.send-oversize", { to, bytes: payload.length, maxMessageBytes: this.settings.maxMessageBytes });
+      return;
+    }
+    const link = this.links.get(to);
+    if (link === undefined) {
+      this.tracer.warn("net.send-unknown-peer", { to });
+      return;
+    }
+    const frame = encodeData(payload);
+    if (link.active !== undefined && isOpen(link.active)) {
+      this.write(link, link.active.socket, frame);
+      return;
+    }
+    if (link.url === undefined) {
+      this.tracer.warn("net.send-unreachable", { to, reason: "no connection from this client and no address to dial" });
+      return;
+    }
+    const dropped = enqueueDropOldest(link, frame, this.settings.maxQueuedMessages);
+    if (dropped > 0) this.tracer.warn("net.queue-overflow", { to, dropped, maxQueuedMessages: this.settings.maxQueuedMessages });
+    this.ensureDialling(link);
+  }
+
+  private write(link: PeerLink, socket: WebSocket, frame: Uint8Array): void {
+    if (socket.bufferedAmount + frame.length > this.settings.maxBufferedBytes) {
+      this.tracer.warn("net.send-backpressure", { to: link.peerId, bufferedBytes: socket.bufferedAmount });
+      return;
+    }
+    socket.send(frame, { binary: true });
+  }
+
+  // ---- listening side -------------------------------------------------------
+
+  private async listen(host: string, port: number): Promise<void> {
+    const server = new WebSocketServer({ host, port, maxPayload: this.settings.maxMessageBytes + 1 });
+    this.server = server;
+    server.on("connection", (socket) => this.acceptInbound(socket));
+    server.on("error", (error) => this.tracer.warn("net.server-error", { error: error.message }));
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+  }
+
+  private acceptInbound(socket: WebSocket): void {
+    if (this.closed || this.pendingInbound.size >= this.settings.maxInboundConnections) {
+      socket.close(1013, "too many connections");
+      return;
+    }
+    this.pendingInbound.add(socket);
+    const timer = setTimeout(() => {
+      this.tracer.warn("net.handshake-timeout", { direction: "inbound", timeoutMs: this.settings.handshakeTimeoutMs });
+      socket.terminate();
+    }, this.settings.handshakeTimeoutMs);
+    socket.on("error", (error) => this.tracer.warn("net.socket-error", { direction: "inbound", error: error.message }));
+    socket.once("close", () => {
+      clearTimeout(timer);
+      this.pendingInbound.delete(socket);
+    });
+    socket.once("message", (data, isBinary) => {
+      clearTimeout(timer);
+      this.pendingInbound.delete(socket);
+      const hello = decodeHello(toBytes(data, isBinary), this.settings.clusterId, undefined);
+      const problem = !hello.ok ? hello.error : hello.value.endpointId === this.selfId ? selfConnection(this.selfId) : undefined;
+      if (problem !== undefined || !hello.ok) {
+        this.reject(socket, problem ?? blixardError("handshake-malformed", "bad hello"));
+        return;
+      }
+      socket.send(encodeHello({ clusterId: this.settings.clusterId, endpointId: this.selfId }), { binary: true });
+      const peerId = hello.value.endpointId;
+      const link = this.links.get(peerId) ?? newPeerLink(peerId, undefined);
+      this.links.set(peerId, link);
+      this.adopt(link, { socket, dialledBySelf: false, alive: true });
+    });
+  }
+
+  private reject(socket: WebSocket, error: BlixardError): void {
+    this.tracer.warn("net.handshake-rejected", { direction: "inbound", code: error.code, message: error.message });
+    if (socket.readyState === WebSocket.OPEN) socket.send(encodeReject(error), { binary: true });
+    socket.close(CLOSE_REJECTED, error.code);
+  }
+
+  // ---- dialling side --------------------------------------------------------
+
+  private ensureDialling(link: PeerLink): void {
+    if (this.closed || link.url === undefined || link.dialling !== undefined || link.retryTimer !== undefined) return;
+    if (isOpen(link.active)) return;
+    const url = link.url;
+    const socket = new WebSocket(url, {
+      maxPayload: this.settings.maxMessageBytes + 1,
+      handshakeTimeout: this.settings.handshakeTimeoutMs,
+    });
+    link.dialling = socket;
+    let authenticated = false;
+    socket.on("error", (error) => {
+      link.lastError = blixardError("peer-unreachable", `cannot reach ${link.peerId} at ${url}: ${error.message}`);
+    });
+    socket.once("open", () => socket.send(encodeHello({ clusterId: this.settings.clusterId, endpointId: this.selfId }), { binary: true }));
+    socket.once("message", (data, isBinary) => {
+      const frame = toBytes(data, isBinary);
+      if (frame[0] === FRAME_REJECT) {
+        link.lastError = decodeReject(frame);
+        socket.close(CLOSE_REJECTED, link.lastError.code);
+        return;
+      }
+      const hello = decodeHello(frame, this.settings.clusterId, link.peerId);
+      if (!hello.ok) {
+        link.lastError = hello.error;
+        socket.close(CLOSE_REJECTED, hello.error.code);
+        return;
+      }
+      authenticated = true;
+      link.dialling = undefined;
+      link.failuresInRow = 0;
+      link.lastError = undefined;
+      this.adopt(link, { socket, dialledBySelf: true, alive: true });
+    });
+    socket.once("close", () => {
+      if (authenticated) return;
+      if (link.dialling === socket) link.dialling = undefined;
+      this.scheduleRedial(link);
+    });
+  }
+
+  private scheduleRedial(link: PeerLink): void {
+    if (this.closed || link.retryTimer !== undefined) return;
+    link.failuresInRow++;
+    const delayMs = reconnectDelayMs(link.failuresInRow, this.settings.reconnectDelayMsInitial, this.settings.reconnectDelayMsMax, this.random);
+    const error = link.lastError;
+    this.tracer.warn("net.dial-failed", { peer: link.peerId, code: error?.code, error: error?.message, retryInMs: delayMs, queued: link.queue.length });
+    link.retryTimer = setTimeout(() => {
+      link.retryTimer = undefined;
+      // Lazy: only redial while something waits to go out; the next send() dials otherwise.
+      if (link.queue.length > 0) this.ensureDialling(link);
+    }, delayMs);
+  }
+
+  // ---- both sides -----------------------------------------------------------
+
+  private adopt(link: PeerLink, connection: PeerConnection): void {
+    const current = link.active;
+    if (isOpen(current) && current !== undefined) {
+      if (!shouldReplace(current, connection, this.selfId, link.peerId)) {
+        connection.socket.close(CLOSE_DUPLICATE, "duplicate connection");
+        return;
+      }
+      current.socket.close(CLOSE_DUPLICATE, "duplicate connection");
+    }
+    link.active = connection;
+    const { socket } = connection;
+    this.tracer.event("net.connected", { peer: link.peerId, dialledBySelf: connection.dialledBySelf });
+    socket.on("message", (data, isBinary) => this.receive(link, connection, toBytes(data, isBinary), isBinary));
+    socket.on("pong", () => (connection.alive = true));
+    socket.once("close", (code, reason) => this.onConnectionClosed(link, connection, code, reason.toString()));
+    const queued = link.queue.splice(0, link.queue.length);
+    for (const frame of queued) this.write(link, socket, frame);
+  }
+
+  private receive(link: PeerLink, connection: PeerConnection, frame: Uint8Array, isBinary: boolean): void {
+    if (link.active !== connection) return;
+    if (!isBinary || frame[0] !== FRAME_DATA) {
+      const kind = isBinary ? `frame kind ${String(frame[0])}` : "a text frame";
+      this.tracer.warn("net.protocol-violation", { peer: link.peerId, detail: `${kind} after the handshake` });
+      connection.socket.close(CLOSE_PROTOCOL, "protocol violation");
+      return;
+    }
+    this.handler(link.peerId, frame.slice(1));
+  }
+
+  private onConnectionClosed(link: PeerLink, connection: PeerConnection, code: number, reason: string): void {
+    if (code !== CLOSE_DUPLICATE && code !== CLOSE_SHUTDOWN) {
+      this.tracer.event("net.disconnected", { peer: link.peerId, code, reason: reason.slice(0, 200) });
+    }
+    if (code === 1009) this.tracer.warn("net.frame-too-large", { peer: link.peerId, maxMessageBytes: this.settings.maxMessageBytes });
+    if (link.active !== connection) return;
+    link.active = undefined;
+    if (link.url === undefined) {
+      // A client (or unlisted node) is reachable only over its own connection: forget it.
+      this.links.delete(link.peerId);
+      return;
+    }
+    if (link.queue.length > 0) this.ensureDialling(link);
+  }
+
+  private keepalive(): void {
+    for (const link of this.links.values()) {
+      const connection = link.active;
+      if (connection === undefined || !isOpen(connection)) continue;
+      if (!connection.alive) {
+        this.tracer.warn("net.keepalive-timeout", { peer: link.peerId, intervalMs: this.settings.keepaliveIntervalMs });
+        connection.socket.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.socket.ping();
+    }
+  }
+}
+
+function isOpen(connection: PeerConnection | undefined): boolean {
+  return connection !== undefined && connection.socket.readyState === WebSocket.OPEN;
+}
+
+function selfConnection(selfId: string): BlixardError {
+  return blixardError("self-connection", `an endpoint announced this node's own id ${selfId}`, {
+    hint: "two nodes share one id, or a node lists itself as a peer",
+  });
+}
+
+function toBytes(data: RawData, isBinary: boolean): Uint8Array {
+  if (!isBinary) return new Uint8Array(0);
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

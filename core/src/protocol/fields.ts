@@ -12,9 +12,10 @@ export function isPlainObject(value: unknown): value is Fields {
 }
 
 export function describeType(value: unknown): string {
+  if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 export function readObject(value: unknown, field: string): Result<Fields, ClientError> {

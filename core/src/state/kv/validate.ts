@@ -124,20 +124,28 @@ function parseBatch(obj: Fields, field: string): Parsed<KvBatch> {
   const ops: KvBatchOp[] = [];
   let payloadBytes = 0;
   for (let i = 0; i < list.value.length; i++) {
-    const opField = `${opsPath}[${i}]`;
-    const parsed = validateKvCommand(list.value[i], opField);
-    if (!parsed.ok) return parsed;
-    const op = parsed.value;
-    if (op.type !== "put" && op.type !== "delete" && op.type !== "cas") {
-      return err(invalidRequest(`${opField}.type`, `${opField}.type "${op.type}" is not allowed in a batch; use put, delete or cas`));
-    }
-    payloadBytes += opPayloadBytes(op);
-    ops.push(op);
+    const op = parseBatchOp(list.value[i], `${opsPath}[${i}]`);
+    if (!op.ok) return op;
+    payloadBytes += opPayloadBytes(op.value);
+    ops.push(op.value);
   }
   if (payloadBytes > maxBatchPayloadBytes) {
     return err(sizeError("batch-too-large", opsPath, "the batch payload", payloadBytes, maxBatchPayloadBytes, "bytes", "maxBatchPayloadBytes"));
   }
   return ok({ type: "batch", ops });
+}
+
+/** Checks the op type before parsing, so a nested batch is refused without recursing into it. */
+function parseBatchOp(value: unknown, field: string): Parsed<KvBatchOp> {
+  const obj = readObject(value, field);
+  if (!obj.ok) return obj;
+  const type = readString(obj.value, "type", field);
+  if (!type.ok) return type;
+  if (type.value === "put") return parsePut(obj.value, field);
+  if (type.value === "delete") return parseDelete(obj.value, field);
+  if (type.value === "cas") return parseCas(obj.value, field);
+  const path = join(field, "type");
+  return err(invalidRequest(path, `${path} "${clip(type.value)}" is not allowed in a batch; use put, delete or cas`));
 }
 
 function opPayloadBytes(op: KvBatchOp): number {

@@ -1,0 +1,83 @@
+import { assert, err, ok, type Result } from "../errors";
+import { kvModuleName } from "../state/kv/module";
+import type { KvCommand } from "../state/kv/types";
+import { isKvReadOnly, validateKvCommand } from "../state/kv/validate";
+import { invalidRequest, type ClientError } from "./client-errors";
+import { checkOnlyFields, join, readObject, readString } from "./fields";
+
+/**
+ * A client operation names the state module it targets and carries that
+ * module's command: `{ module: "kv", command: { type: "put", key, value } }`.
+ * Writes become log entries (CommandEnvelope); read-only commands are served
+ * from applied state after ReadIndex.
+ */
+export interface ClientOp {
+  readonly module: string;
+  readonly command: unknown;
+}
+
+export interface KvClientOp extends ClientOp {
+  readonly module: typeof kvModuleName;
+  readonly command: KvCommand;
+}
+
+/** How one module's client commands are validated and classified. */
+export interface ClientOpHandler {
+  readonly module: string;
+  /** Strict validation of an untrusted command; `field` is its dotted path for error messages. */
+  validate(command: unknown, field: string): Result<unknown, ClientError>;
+  /** For a validated command: may it be served without a log entry? */
+  isReadOnly(command: unknown): boolean;
+}
+
+export const kvClientOps: ClientOpHandler = {
+  module: kvModuleName,
+  validate: (command, field) => validateKvCommand(command, field),
+  isReadOnly: (command) => isKvReadOnly(command as KvCommand),
+};
+
+/** The one place client operations are registered, by module name. */
+export class ClientOpRegistry {
+  private readonly handlers = new Map<string, ClientOpHandler>();
+
+  constructor(handlers: readonly ClientOpHandler[]) {
+    for (const handler of handlers) {
+      assert(!this.handlers.has(handler.module), "unique-client-op-modules", `module "${handler.module}" registered twice`);
+      this.handlers.set(handler.module, handler);
+    }
+  }
+
+  get modules(): string[] {
+    return [...this.handlers.keys()].sort();
+  }
+
+  validate(value: unknown, field = "op"): Result<ClientOp, ClientError> {
+    const obj = readObject(value, field);
+    if (!obj.ok) return obj;
+    const only = checkOnlyFields(obj.value, ["module", "command"], field);
+    if (!only.ok) return only;
+    const module = readString(obj.value, "module", field);
+    if (!module.ok) return module;
+    const handler = this.handlers.get(module.value);
+    if (handler === undefined) {
+      const path = join(field, "module");
+      return err(invalidRequest(path, `${path} "${module.value.slice(0, 64)}" is not one of: ${this.modules.join(", ")}`));
+    }
+    const command = handler.validate(obj.value["command"], join(field, "command"));
+    if (!command.ok) return command;
+    return ok({ module: module.value, command: command.value });
+  }
+
+  /** For an op returned by validate(). */
+  isReadOnly(op: ClientOp): boolean {
+    const handler = this.handlers.get(op.module);
+    return handler !== undefined && handler.isReadOnly(op.command);
+  }
+}
+
+/** Every module's client operations. Add a module's handler here, in one place. */
+export const clientOpHandlers: readonly ClientOpHandler[] = [kvClientOps];
+
+export function defaultClientOps(): ClientOpRegistry {
+  return new ClientOpRegistry(clientOpHandlers);
+}

@@ -1,0 +1,162 @@
+import { err, ok, type Result } from "../errors";
+import type { RaftMessage } from "../raft/messages";
+import { maxClientIdChars } from "../state/envelope";
+import { invalidRequest } from "./client-errors";
+import { defaultClientOps, type ClientOpRegistry } from "./client-ops";
+import { checkOnlyFields, describeType, isPlainObject, readId, readObject, readOptionalInteger, type Fields } from "./fields";
+import { jsonDepthExceeds, maxJsonDepth } from "./json-depth";
+import { wireError } from "./wire-errors";
+import { validateResponse } from "./wire-response";
+import {
+  maxMessageBytes as defaultMaxMessageBytes,
+  maxRequestIdChars,
+  wireKinds,
+  wireVersion,
+  type ClientRequestBody,
+  type WireError,
+  type WireMessage,
+} from "./wire-types";
+
+export interface WireCodecOptions {
+  /** Raft's strict validator (core/src/raft parseRaftMessage). Injected so the codec does not own raft's shapes. */
+  readonly parseRaftMessage: (value: unknown) => Result<RaftMessage>;
+  readonly clientOps?: ClientOpRegistry;
+  readonly maxMessageBytes?: number;
+}
+
+type Decoded<T> = Result<T, WireError>;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function encodeWire(message: WireMessage): Uint8Array {
+  return utf8Encoder.encode(JSON.stringify(message));
+}
+
+/** encodeWire, refusing a message the receiver would reject as too large. */
+export function encodeWireChecked(message: WireMessage, maxBytes = defaultMaxMessageBytes): Decoded<Uint8Array> {
+  const bytes = encodeWire(message);
+  if (bytes.length > maxBytes) return err(tooLarge(bytes.length, maxBytes));
+  return ok(bytes);
+}
+
+/**
+ * Decode one received payload. Never throws: every refusal is a specific
+ * error value. Order: size (before any parsing), UTF-8, JSON, nesting depth,
+ * version, kind, then strict per-kind fields and sender identity.
+ */
+export function decodeWire(bytes: Uint8Array, transportFrom: string, options: WireCodecOptions): Decoded<WireMessage> {
+  const limit = options.maxMessageBytes ?? defaultMaxMessageBytes;
+  if (bytes.length > limit) return err(tooLarge(bytes.length, limit));
+  let text: string;
+  try {
+    text = utf8Decoder.decode(bytes);
+  } catch {
+    return err(wireError("invalid-encoding", `message from ${transportFrom} is not valid UTF-8`, "send UTF-8 encoded JSON"));
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return err(wireError("invalid-json", `message from ${transportFrom} is not valid JSON: ${why}`, "send one JSON object per message"));
+  }
+  if (jsonDepthExceeds(value, maxJsonDepth)) {
+    return err(wireError("too-deeply-nested", `message from ${transportFrom} nests deeper than ${maxJsonDepth} levels (maxJsonDepth)`, "flatten the message"));
+  }
+  return decodeValue(value, transportFrom, options);
+}
+
+function decodeValue(value: unknown, from: string, options: WireCodecOptions): Decoded<WireMessage> {
+  if (!isPlainObject(value)) return err(invalidRequest("", `a wire message must be a JSON object, got ${describeType(value)}`));
+  if (value["v"] !== wireVersion) {
+    const got = typeof value["v"] === "number" ? String(value["v"]) : describeType(value["v"]);
+    return err(wireError("unsupported-version", `wire version ${got} is not supported; this node speaks version ${wireVersion}`, "upgrade the older side", "v"));
+  }
+  switch (value["kind"]) {
+    case "raft":
+      return decodeRaft(value, from, options);
+    case "client-request":
+      return decodeClientRequest(value, from, options);
+    case "forward":
+      return decodeForward(value, options);
+    case "client-response":
+      return validateResponse(value);
+    default: {
+      const kind = typeof value["kind"] === "string" ? `"${value["kind"].slice(0, 40)}"` : describeType(value["kind"]);
+      return err(wireError("unknown-kind", `wire kind ${kind} is unknown; expected one of ${wireKinds.join(", ")}`, "check the sender's version", "kind"));
+    }
+  }
+}
+
+function decodeRaft(value: Fields, from: string, options: WireCodecOptions): Decoded<WireMessage> {
+  const only = checkOnlyFields(value, ["v", "kind", "msg"], "");
+  if (!only.ok) return only;
+  const msg = readObject(value["msg"], "msg");
+  if (!msg.ok) return msg;
+  if (msg.value["from"] !== from) return err(forged("msg.from", msg.value["from"], from));
+  const parsed = options.parseRaftMessage(msg.value);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.from !== from) return err(forged("msg.from", parsed.value.from, from));
+  return ok({ v: wireVersion, kind: "raft", msg: parsed.value });
+}
+
+function decodeClientRequest(value: Fields, from: string, options: WireCodecOptions): Decoded<WireMessage> {
+  const only = checkOnlyFields(value, ["v", "kind", "requestId", "clientId", "seq", "op"], "");
+  if (!only.ok) return only;
+  const body = readRequestBody(value, "", options);
+  if (!body.ok) return body;
+  if (body.value.clientId !== from) return err(forged("clientId", body.value.clientId, from));
+  return ok({ v: wireVersion, kind: "client-request", ...body.value });
+}
+
+function decodeForward(value: Fields, options: WireCodecOptions): Decoded<WireMessage> {
+  const only = checkOnlyFields(value, ["v", "kind", "request"], "");
+  if (!only.ok) return only;
+  const request = readObject(value["request"], "request");
+  if (!request.ok) return request;
+  const inner = checkOnlyFields(request.value, ["requestId", "clientId", "seq", "op"], "request");
+  if (!inner.ok) return inner;
+  const body = readRequestBody(request.value, "request", options);
+  if (!body.ok) return body;
+  return ok({ v: wireVersion, kind: "forward", request: body.value });
+}
+
+/** requestId, clientId, seq and op; a write must carry seq (exactly-once sessions). */
+function readRequestBody(obj: Fields, field: string, options: WireCodecOptions): Decoded<ClientRequestBody> {
+  const requestId = readId(obj, "requestId", field, maxRequestIdChars);
+  if (!requestId.ok) return requestId;
+  const clientId = readId(obj, "clientId", field, maxClientIdChars);
+  if (!clientId.ok) return clientId;
+  const seq = readOptionalInteger(obj, "seq", field, 1, Number.MAX_SAFE_INTEGER);
+  if (!seq.ok) return seq;
+  const registry = options.clientOps ?? sharedDefaultOps();
+  const op = registry.validate(obj["op"], field === "" ? "op" : `${field}.op`);
+  if (!op.ok) return op;
+  if (seq.value === undefined && !registry.isReadOnly(op.value)) {
+    const path = field === "" ? "seq" : `${field}.seq`;
+    return err(invalidRequest(path, `${path} is required for a write (${op.value.module} ${describeCommand(op.value.command)})`));
+  }
+  const base = { requestId: requestId.value, clientId: clientId.value, op: op.value };
+  return ok(seq.value === undefined ? base : { ...base, seq: seq.value });
+}
+
+let defaultOps: ClientOpRegistry | null = null;
+function sharedDefaultOps(): ClientOpRegistry {
+  defaultOps ??= defaultClientOps();
+  return defaultOps;
+}
+
+function describeCommand(command: unknown): string {
+  const type = isPlainObject(command) ? command["type"] : undefined;
+  return typeof type === "string" ? type : "command";
+}
+
+function tooLarge(bytes: number, limit: number): WireError {
+  return wireError("message-too-large", `message is ${bytes} bytes; the limit is ${limit} bytes (maxMessageBytes)`, "split the request or lower the batch size");
+}
+
+function forged(field: string, claimed: unknown, actual: string): WireError {
+  const claim = typeof claimed === "string" ? `"${claimed.slice(0, 128)}"` : describeType(claimed);
+  return wireError("forged-sender", `${field} claims sender ${claim} but the message arrived from "${actual}"`, "a node may only speak for itself", field);
+}

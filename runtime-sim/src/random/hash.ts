@@ -1,0 +1,48 @@
+/**
+ * Small integer hashes for deriving stream seeds and payload digests.
+ * Pure 32-bit integer arithmetic (Math.imul, shifts): identical on every platform.
+ */
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over the UTF-16 code units of a string. */
+export function fnv1aString(text: string, start = FNV_OFFSET): number {
+  let hash = start >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, FNV_PRIME);
+  }
+  return hash >>> 0;
+}
+
+/** FNV-1a over bytes. */
+export function fnv1aBytes(bytes: Uint8Array, start = FNV_OFFSET): number {
+  let hash = start >>> 0;
+  for (let i = 0; i < bytes.length; i++) {
+    hash ^= bytes[i]!;
+    hash = Math.imul(hash, FNV_PRIME);
+  }
+  return hash >>> 0;
+}
+
+/** murmur3's finaliser: spreads every input bit over the output. */
+export function mix32(value: number): number {
+  let h = value >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** 8 hex digits, zero-padded. */
+export function hex32(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, "0");
+}
+
+/** Short digest of a payload for the trace: length and FNV-1a. */
+export function digestBytes(bytes: Uint8Array): string {
+  return `${bytes.length}b:${hex32(fnv1aBytes(bytes))}`;
+}

@@ -1,0 +1,108 @@
+import { createHash, type Hash } from "node:crypto";
+import type { TraceFields } from "@blixard/core";
+import type { VirtualUs } from "../world/time";
+
+/** One trace record. `detail` is a compact deterministic rendering of the payload ("k=v ..."). */
+export interface TraceEvent {
+  readonly atUs: VirtualUs;
+  /** Node or client id, or "world". */
+  readonly node: string;
+  readonly kind: string;
+  readonly detail: string;
+}
+
+export type TraceSink = (event: TraceEvent) => void;
+
+export interface TraceOptions {
+  /** How many recent records to keep for failure reports. */
+  readonly ringSize?: number;
+  /** Receives every record (e.g. a JSON-lines file writer). */
+  readonly sink?: TraceSink;
+}
+
+export const DEFAULT_TRACE_RING_SIZE = 64;
+/** Trace text is hashed in chunks of about this many characters (fewer native calls). */
+const HASH_CHUNK_CHARS = 1 << 16;
+
+/**
+ * The run's trace: a ring buffer of recent records plus an incremental SHA-256
+ * over every record. Same seed ⇒ same records ⇒ same hash, so the hash is the
+ * determinism check. Nothing wall-clock or identity-based may enter a record.
+ */
+export class Trace {
+  private readonly ring: (TraceEvent | undefined)[];
+  private ringNext = 0;
+  private readonly hash: Hash = createHash("sha256");
+  private pending = "";
+  private finalHex: string | null = null;
+  private readonly sink: TraceSink | undefined;
+  private recorded = 0;
+
+  constructor(options: TraceOptions = {}) {
+    const size = options.ringSize ?? DEFAULT_TRACE_RING_SIZE;
+    if (!Number.isSafeInteger(size) || size < 1 || size > 1_000_000) {
+      throw new RangeError(`trace ring size must be an integer in [1, 1000000], got ${size}`);
+    }
+    this.ring = new Array<TraceEvent | undefined>(size);
+    this.sink = options.sink;
+  }
+
+  get count(): number {
+    return this.recorded;
+  }
+
+  record(atUs: VirtualUs, node: string, kind: string, detail: string): void {
+    if (this.finalHex !== null) throw new Error("trace already finalised; no records may be added after digestHex()");
+    const event: TraceEvent = { atUs, node, kind, detail };
+    this.ring[this.ringNext] = event;
+    this.ringNext = (this.ringNext + 1) % this.ring.length;
+    this.recorded++;
+    this.pending += `${atUs} ${node} ${kind} ${detail}\n`;
+    if (this.pending.length >= HASH_CHUNK_CHARS) this.flushHash();
+    if (this.sink !== undefined) this.sink(event);
+  }
+
+  /** The most recent records, oldest first (at most `limit`). */
+  tail(limit = this.ring.length): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    const size = this.ring.length;
+    for (let i = 0; i < size; i++) {
+      const event = this.ring[(this.ringNext + i) % size];
+      if (event !== undefined) out.push(event);
+    }
+    return out.slice(Math.max(0, out.length - limit));
+  }
+
+  /** Final SHA-256 of all records, 64 hex digits. Ends recording. */
+  digestHex(): string {
+    if (this.finalHex === null) {
+      this.flushHash();
+      this.finalHex = this.hash.digest("hex");
+    }
+    return this.finalHex;
+  }
+
+  private flushHash(): void {
+    if (this.pending.length > 0) {
+      this.hash.update(this.pending, "utf8");
+      this.pending = "";
+    }
+  }
+}
+
+/** Deterministic "k=v k=v" rendering of tracer fields, keys sorted. */
+export function renderFields(fields: TraceFields | undefined): string {
+  if (fields === undefined) return "";
+  const keys = Object.keys(fields).sort();
+  let out = "";
+  for (const key of keys) {
+    const value = fields[key];
+    if (value === undefined) continue;
+    out += `${out.length > 0 ? " " : ""}${key}=${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
+  }
+  return out;
+}
+
+export function formatTraceEvent(event: TraceEvent): string {
+  return `${event.atUs} ${event.node} ${event.kind} ${event.detail}`;
+}

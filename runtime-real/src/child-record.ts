@@ -75,10 +75,12 @@ export class ChildRecord {
 
   private onLine(line: string): void {
     if (this.finished) return;
+    // Readiness is checked on every line, even one the rate limit keeps from the output events.
+    if (this.rate.admit()) {
+      this.reportDroppedLines();
+      this.init.onEvent({ kind: "output", processId: this.init.processId, line });
+    }
     if (!this.booted && this.init.readyPattern?.test(line)) this.markBooted();
-    if (!this.rate.admit()) return;
-    this.reportDroppedLines();
-    this.init.onEvent({ kind: "output", processId: this.init.processId, line });
   }
 
   private markBooted(): void {

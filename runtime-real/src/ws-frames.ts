@@ -44,8 +44,14 @@ export function encodeData(payload: Uint8Array): Uint8Array {
   return frame;
 }
 
-/** Check a peer's hello against our cluster; `expectedId` is set when we dialled a known peer. */
-export function decodeHello(frame: Uint8Array, clusterId: string, expectedId: string | undefined): Result<Hello> {
+/** What a hello is checked against: our cluster and id, and the id we expect when we dialled a known peer. */
+export interface HelloExpectation {
+  readonly clusterId: string;
+  readonly selfId: string;
+  readonly expectedId: string | undefined;
+}
+
+export function decodeHello(frame: Uint8Array, expect: HelloExpectation): Result<Hello> {
   const body = decodeControl(frame, FRAME_HELLO);
   if (!body.ok) return body;
   const { protocol, version, clusterId: theirCluster, endpointId } = body.value;
@@ -54,24 +60,24 @@ export function decodeHello(frame: Uint8Array, clusterId: string, expectedId: st
   }
   if (version !== NET_PROTOCOL_VERSION) {
     return err(
-      blixardError("protocol-version-mismatch", `peer speaks ${NET_PROTOCOL} version ${String(version)}; this node speaks ${NET_PROTOCOL_VERSION}`, {
+      blixardError("protocol-version-mismatch", `${NET_PROTOCOL} version mismatch: ${expect.selfId} speaks ${NET_PROTOCOL_VERSION}, its peer ${String(version)}`, {
         hint: "run the same Blixard release on every node",
-      }),
-    );
-  }
-  if (theirCluster !== clusterId) {
-    return err(
-      blixardError("cluster-mismatch", `peer belongs to cluster ${JSON.stringify(theirCluster)}, this node to ${JSON.stringify(clusterId)}`, {
-        hint: "check the peer address list and --cluster of both nodes",
       }),
     );
   }
   if (typeof endpointId !== "string" || !isValidEndpointId(endpointId)) {
     return err(blixardError("invalid-endpoint-id", `peer announced endpoint id ${JSON.stringify(endpointId)}; ids are 1-128 of [A-Za-z0-9._-]`));
   }
-  if (expectedId !== undefined && endpointId !== expectedId) {
+  if (theirCluster !== expect.clusterId) {
     return err(
-      blixardError("peer-identity-mismatch", `dialled ${expectedId} but the endpoint there says it is ${endpointId}`, {
+      blixardError("cluster-mismatch", `cluster mismatch: ${endpointId} is in cluster ${JSON.stringify(theirCluster)}, ${expect.selfId} in ${JSON.stringify(expect.clusterId)}`, {
+        hint: "check the peer address list and the cluster id of both nodes",
+      }),
+    );
+  }
+  if (expect.expectedId !== undefined && endpointId !== expect.expectedId) {
+    return err(
+      blixardError("peer-identity-mismatch", `dialled ${expect.expectedId} but the endpoint there says it is ${endpointId}`, {
         hint: "the peer address list maps this address to the wrong node id",
       }),
     );

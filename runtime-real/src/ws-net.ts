@@ -36,6 +36,8 @@ export interface WsNetOptions {
 
 export interface PeerStatus {
   readonly connected: boolean;
+  /** Which side dialled the live connection; "none" when disconnected. */
+  readonly direction: "outbound" | "inbound" | "none";
   readonly queuedMessages: number;
   readonly lastError: BlixardError | undefined;
 }
@@ -114,7 +116,9 @@ export class WsNet implements NetEndpoint {
   peerStatus(peerId: EndpointId): PeerStatus | undefined {
     const link = this.links.get(peerId);
     if (link === undefined) return undefined;
-    return { connected: isOpen(link.active), queuedMessages: link.queue.length, lastError: link.lastError };
+    const connected = isOpen(link.active);
+    const direction = !connected ? "none" : link.active?.dialledBySelf ? "outbound" : "inbound";
+    return { connected, direction, queuedMessages: link.queue.length, lastError: link.lastError };
   }
 
   onReceive(handler: (from: EndpointId, payload: Uint8Array) => void): void {
@@ -212,7 +216,7 @@ export class WsNet implements NetEndpoint {
     socket.once("message", (data, isBinary) => {
       clearTimeout(timer);
       this.pendingInbound.delete(socket);
-      const hello = decodeHello(toBytes(data, isBinary), this.settings.clusterId, undefined);
+      const hello = decodeHello(toBytes(data, isBinary), { clusterId: this.settings.clusterId, selfId: this.selfId, expectedId: undefined });
       const problem = !hello.ok ? hello.error : hello.value.endpointId === this.selfId ? selfConnection(this.selfId) : undefined;
       if (problem !== undefined || !hello.ok) {
         this.reject(socket, problem ?? blixardError("handshake-malformed", "bad hello"));
@@ -255,7 +259,7 @@ export class WsNet implements NetEndpoint {
         socket.close(CLOSE_REJECTED, link.lastError.code);
         return;
       }
-      const hello = decodeHello(frame, this.settings.clusterId, link.peerId);
+      const hello = decodeHello(frame, { clusterId: this.settings.clusterId, selfId: this.selfId, expectedId: link.peerId });
       if (!hello.ok) {
         link.lastError = hello.error;
         socket.close(CLOSE_REJECTED, hello.error.code);
@@ -303,6 +307,13 @@ export class WsNet implements NetEndpoint {
     this.tracer.event("net.connected", { peer: link.peerId, dialledBySelf: connection.dialledBySelf });
     socket.on("message", (data, isBinary) => this.receive(link, connection, toBytes(data, isBinary), isBinary));
     socket.on("pong", () => (connection.alive = true));
+    socket.on("error", (error: Error & { code?: string }) => {
+      // ws closes the connection itself after any of these; we only record why.
+      const tooLarge = error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
+      this.tracer.warn(tooLarge ? "net.frame-too-large" : "net.socket-error", {
+        peer: link.peerId, error: error.message, maxMessageBytes: this.settings.maxMessageBytes,
+      });
+    });
     socket.once("close", (code, reason) => this.onConnectionClosed(link, connection, code, reason.toString()));
     const queued = link.queue.splice(0, link.queue.length);
     for (const frame of queued) this.write(link, socket, frame);
@@ -323,7 +334,6 @@ export class WsNet implements NetEndpoint {
     if (code !== CLOSE_DUPLICATE && code !== CLOSE_SHUTDOWN) {
       this.tracer.event("net.disconnected", { peer: link.peerId, code, reason: reason.slice(0, 200) });
     }
-    if (code === 1009) this.tracer.warn("net.frame-too-large", { peer: link.peerId, maxMessageBytes: this.settings.maxMessageBytes });
     if (link.active !== connection) return;
     link.active = undefined;
     if (link.url === undefined) {

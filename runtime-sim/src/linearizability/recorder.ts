@@ -40,8 +40,8 @@ export class HistoryRecorder {
     assert(f !== "read" || value === null, "a read invoke carries null", `process ${process}`);
     assert(f !== "cas" || (Array.isArray(value) && value.length === 2), "a cas invoke carries [expected, new]", `process ${process}`);
     assert(f === "cas" || !Array.isArray(value), "only cas carries a pair", `process ${process} ${f}`);
-    const handle: OperationHandle = { id: this.nextId++, process, f, key };
     this.append({ process, type: "invoke", f, key, value: copyValue(value), time: timeNs });
+    const handle: OperationHandle = { id: this.nextId++, process, f, key };
     this.open.set(process, { handle, value: copyValue(value) });
     return handle;
   }
@@ -96,8 +96,8 @@ export class HistoryRecorder {
       assert(value === undefined || sameValue(value, open.value), "a completion repeats its invoke's value", `process ${handle.process} ${handle.f}`);
       recordedValue = copyValue(open.value);
     }
-    this.open.delete(handle.process);
     this.append({ process: handle.process, type, f: handle.f, key: handle.key, value: recordedValue, time });
+    this.open.delete(handle.process);
   }
 
   private append(event: HistoryEvent): void {

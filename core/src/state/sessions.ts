@@ -29,9 +29,12 @@ export interface Session {
   readonly clientId: string;
   readonly lastSeq: number;
   readonly lastAppliedIndex: number;
-  /** The result of lastSeq, or null when it was too large to keep (see maxCachedResultBytes). */
-  readonly cachedResult: unknown;
-  readonly resultCached: boolean;
+  /**
+   * Canonical JSON of lastSeq's result, or null when it was too large to keep.
+   * Kept as text so a retry answers the same bytes on a replica that applied
+   * the command and on one that restored it from a snapshot.
+   */
+  readonly cachedResultJson: string | null;
 }
 
 export type SessionCheck =
@@ -42,7 +45,7 @@ export type SessionCheck =
 export interface SessionLimits {
   /** Most client sessions kept; the idlest is evicted beyond this. */
   readonly maxSessions: number;
-  /** Results whose canonical JSON exceeds this many UTF-16 units are not cached; a retry gets duplicate-stale. */
+  /** Results whose canonical JSON exceeds this many UTF-16 units are not cached; a retry of one gets duplicate-stale. */
   readonly maxCachedResultChars: number;
 }
 
@@ -67,22 +70,18 @@ export class SessionTable {
       return seq === 1 ? { kind: "new" } : { kind: "rejected", error: sessionExpired(clientId, seq) };
     }
     if (seq > session.lastSeq) return { kind: "new" };
-    if (seq === session.lastSeq && session.resultCached) return { kind: "retry", result: session.cachedResult };
+    if (seq === session.lastSeq && session.cachedResultJson !== null) {
+      return { kind: "retry", result: JSON.parse(session.cachedResultJson) };
+    }
     const why = seq === session.lastSeq ? "its result was too large to cache" : "only the latest result is kept";
     return { kind: "rejected", error: duplicateStale(clientId, seq, session.lastSeq, why) };
   }
 
-  /** Record the result of a newly applied (clientId, seq) at Raft index `index`. */
-  record(clientId: string, seq: number, index: number, result: unknown, resultChars: number): void {
-    const cache = resultChars <= this.limits.maxCachedResultChars;
+  /** Record the canonical JSON result of a newly applied (clientId, seq) at Raft index `index`. */
+  record(clientId: string, seq: number, index: number, resultJson: string): void {
+    const cache = resultJson.length <= this.limits.maxCachedResultChars;
     if (!this.sessions.delete(clientId)) this.evictIfFull();
-    this.sessions.set(clientId, {
-      clientId,
-      lastSeq: seq,
-      lastAppliedIndex: index,
-      cachedResult: cache ? result : null,
-      resultCached: cache,
-    });
+    this.sessions.set(clientId, { clientId, lastSeq: seq, lastAppliedIndex: index, cachedResultJson: cache ? resultJson : null });
   }
 
   private evictIfFull(): void {
@@ -124,7 +123,7 @@ function parseSessions(image: unknown): Result<Session[]> {
       typeof s === "object" && s !== null &&
       typeof s.clientId === "string" && s.clientId.length > 0 &&
       isPositiveInteger(s.lastSeq) && isPositiveInteger(s.lastAppliedIndex) &&
-      typeof s.resultCached === "boolean" && (s.resultCached || s.cachedResult === null);
+      (s.cachedResultJson === null || (typeof s.cachedResultJson === "string" && isJson(s.cachedResultJson)));
     if (!valid) return corrupt(`entry ${i} is malformed`);
     if (seen.has(s.clientId as string)) return corrupt(`client ${s.clientId} appears twice`);
     seen.add(s.clientId as string);
@@ -132,11 +131,19 @@ function parseSessions(image: unknown): Result<Session[]> {
       clientId: s.clientId as string,
       lastSeq: s.lastSeq as number,
       lastAppliedIndex: s.lastAppliedIndex as number,
-      cachedResult: s.resultCached ? s.cachedResult : null,
-      resultCached: s.resultCached as boolean,
+      cachedResultJson: s.cachedResultJson as string | null,
     });
   }
   return ok(out);
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isPositiveInteger(value: unknown): boolean {

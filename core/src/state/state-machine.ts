@@ -112,7 +112,7 @@ export class StateMachine {
     if (check.kind === "retry") return { ...base, duplicate: true, result: check.result as Result<unknown> };
     if (check.kind === "rejected") return { ...base, result: err(check.error) };
     const result = this.run(envelope, entry);
-    this.sessions.record(envelope.clientId, envelope.seq, entry.index, result, canonicalJson(result).length);
+    this.sessions.record(envelope.clientId, envelope.seq, entry.index, canonicalJson(result));
     return { ...base, result };
   }
 

@@ -35,7 +35,8 @@ export const kvCommandArb = fc.oneof(
 type Step =
   | { readonly kind: "command"; readonly command: unknown; readonly client: null | { id: string; seqMove: "next" | "retry" | "stale" | "skip" } }
   | { readonly kind: "garbage"; readonly data: string }
-  | { readonly kind: "noop" | "config" }
+  | { readonly kind: "noop" }
+  | { readonly kind: "config" }
   | { readonly kind: "new-term" };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -51,7 +52,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("garbage" as const), data: fc.string({ maxLength: 20 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("noop" as const, "config" as const) }) },
+  { weight: 1, arbitrary: fc.constantFrom({ kind: "noop" as const }, { kind: "config" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "new-term" as const }) },
 );
 

@@ -1,0 +1,10 @@
+export * from "./types";
+export { placeVm } from "./place";
+export { PlacementIndex } from "./placement-index";
+export { explainUnplaceable } from "./explain";
+export { findPreemption } from "./preempt";
+export type { PreemptionPlan } from "./preempt";
+export { clusterStateOf, exclusionFor, hardExclusion } from "./cluster-view";
+export type { ClusterState, Exclusion, HostState } from "./cluster-view";
+export { RESOURCE_NAMES, addResources, subtractResources, firstShortfall, freeScore, normaliserFor, compareIds } from "./resources-math";
+export type { ResourceName, Normaliser } from "./resources-math";

@@ -1,0 +1,10 @@
+export * from "./limits";
+export * from "./spec";
+export type { SpecIssue } from "./field-reader";
+export { validateVmSpec } from "./validate-spec";
+export type { VmSpecError } from "./validate-spec";
+export { HYPERVISOR_SUPPORT, vmSpecWarnings } from "./hypervisor-support";
+export type { HypervisorSupport } from "./hypervisor-support";
+export { launchSpecFor, PROCESS_BOOT_LINE_PREFIX } from "./launch-spec";
+export type { LaunchBackend, LaunchOptions } from "./launch-spec";
+export * from "./host";

@@ -5,5 +5,3 @@ export * from "./state/index";
 export * from "./protocol/index";
 export * from "./vm/index";
 export * from "./scheduler/index";
-export * from "./vm/index";
-export * from "./scheduler/index";

@@ -130,9 +130,13 @@ function readNixos(root: ObjectReader): NixosSource | null {
   if (r === null) return null;
   const hasModules = r.has("modules");
   const hasFlake = r.has("flake");
+  // `kind` is optional on input (the normalised form carries it) but must agree.
+  const kind = r.raw("kind");
   let source: NixosSource | null = null;
   if (hasModules === hasFlake) {
     root.issues.add("nixos", "must set exactly one of modules or flake");
+  } else if (kind !== undefined && kind !== (hasFlake ? "flake" : "modules")) {
+    root.issues.bad("nixos.kind", `must be ${hasFlake ? "flake" : "modules"} to match the field given`, kind);
   } else if (hasFlake) {
     const flake = r.string("flake", L.FLAKE_REF_LENGTH_MAX);
     if (flake !== "" && !FLAKE_REF.test(flake)) {

@@ -1,0 +1,87 @@
+/**
+ * Raft consensus for Blixard — a pure, synchronous state machine after
+ * etcd-io/raft. No I/O, no clock, no ambient randomness.
+ *
+ * Inputs: `tick()` (logical time), `step(message)` (every peer message, strictly
+ * validated; bad input is an error value, never a throw), and local requests:
+ * `propose`, `proposeConfigChange`, `readIndex`, `transferLeadership`, `compact`.
+ * Outputs: a `Ready` bundle (hard state, entries and snapshot to persist,
+ * committed entries to apply, messages to send, confirmed reads, soft state),
+ * acknowledged with `advance(ready)`.
+ *
+ * Persistence order (see `Ready`): everything a Ready asks to persist is made
+ * durable before any of its messages is sent. Vote grants and append acks
+ * therefore never get ahead of the disk, and the leader may count its own log
+ * as replicated as soon as it appends (its appends and its acks-to-come are in
+ * the same Ready, persisted before anything leaves).
+ *
+ * Optimisations and features in: pre-vote (thesis §9.6); check-quorum with a
+ * leader lease on votes (a node that heard from a leader within an election
+ * timeout ignores campaigns, so partitioned or removed nodes cannot disrupt);
+ * randomized election timeouts from the injected RandomSource; per-follower
+ * progress (probe / replicate / snapshot) with pipelining bounded by
+ * maxInflightAppends; batching by entries and bytes, with all proposals since
+ * the last Ready sent together; fast log backtracking by conflicting term
+ * (reject hint = term and index, both sides skip whole terms); commit only by
+ * counting replicas of current-term entries (§5.4.2, a noop is appended on
+ * election); ReadIndex linearizable reads confirmed by a heartbeat round, only
+ * once the leader committed in its term (no lease reads); chunked
+ * InstallSnapshot with in-order assembly and bounded resend; leadership
+ * transfer via TimeoutNow (proposals refused meanwhile, abandoned after an
+ * election timeout); learners; flow-control and backpressure bounds.
+ *
+ * Membership: single-server changes, effective on append (thesis §4.1). One
+ * uncommitted config entry at a time, and only once the leader committed an
+ * entry of its own term. Safety: two configurations that differ by one voter
+ * have intersecting majorities, so the old and new configuration can never
+ * elect two leaders in the same term or commit conflicting entries; the
+ * one-at-a-time rule keeps every pair of consecutive configurations one step
+ * apart, and the own-term-commit rule closes the hole where a config entry from
+ * a deposed leader could be superseded by a disjoint one. A removed leader
+ * keeps leading (without counting itself) until its removal commits, then
+ * hands off with TimeoutNow and steps down. Learners receive the log but are
+ * never counted in any quorum and never campaign; like etcd, any node answers a
+ * vote request (a learner may have been promoted in a log it has not yet seen).
+ * Config entries carry the whole resulting configuration (encodeConfigEntry),
+ * so a node joining mid-log learns it from the first config entry it receives.
+ */
+export { Raft } from "./raft";
+export type {
+  PeerProgress,
+  ProgressState,
+  RaftConfig,
+  RaftInitialState,
+  RaftRole,
+  RaftStatus,
+  ReadState,
+  Ready,
+  SoftState,
+} from "./types";
+export type * from "./messages";
+export {
+  isLeaderMessage,
+  maxClusterMembers,
+  maxEntriesPerMessage,
+  maxEntryDataBytes,
+  maxNodeIdBytes,
+  maxReadContextBytes,
+  maxSnapshotBytes,
+  maxSnapshotChunkBytes,
+  raftMessageTypes,
+} from "./messages";
+export { parseRaftMessage } from "./message-validate";
+export {
+  applyConfigChange,
+  type ConfigChange,
+  type ConfigChangeKind,
+  type ConfigEntryPayload,
+  configChangeKinds,
+  decodeConfigEntry,
+  EMPTY_CLUSTER_CONFIG,
+  encodeConfigEntry,
+  isMember,
+  isVoter,
+  parseClusterConfig,
+} from "./cluster-config";
+export { validateRaftConfig } from "./raft-config";
+export { hasQuorum, quorumMatchIndex, voteResult } from "./quorum";

@@ -1,0 +1,200 @@
+import { blixardError, err, ok, type Result } from "../errors";
+import { decodeConfigEntry, parseClusterConfig } from "./cluster-config";
+import type { Entry, EntryKind, SnapshotMeta } from "./log-types";
+import {
+  maxEntriesPerMessage,
+  maxEntryDataBytes,
+  maxNodeIdBytes,
+  maxReadContextBytes,
+  maxSnapshotBytes,
+  maxSnapshotChunkBytes,
+  type RaftMessage,
+  type RaftMessageType,
+  raftMessageTypes,
+} from "./messages";
+
+/** Thrown only inside this module to unwind to parseRaftMessage, which turns it into an error value. */
+class Invalid {
+  constructor(readonly message: string) {}
+}
+
+type Obj = Record<string, unknown>;
+
+function fail(message: string): never {
+  throw new Invalid(message);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return v.length > 40 ? `a string of ${v.length} characters` : JSON.stringify(v);
+  if (typeof v === "number") return String(v);
+  return typeof v;
+}
+
+function object(v: unknown, field: string, allowed: readonly string[]): Obj {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(`'${field}' must be an object, got ${describe(v)}`);
+  for (const key of Object.keys(v)) {
+    if (!allowed.includes(key)) fail(`'${field}' has unknown field '${key}'`);
+  }
+  return v as Obj;
+}
+
+function uint(o: Obj, key: string, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  const v = o[key];
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0 || v > max) {
+    fail(`'${field}${key}' must be an integer in 0..${max}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function bool(o: Obj, key: string, field: string): boolean {
+  const v = o[key];
+  if (typeof v !== "boolean") fail(`'${field}${key}' must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+function str(o: Obj, key: string, field: string, minLength: number, maxLength: number): string {
+  const v = o[key];
+  if (typeof v !== "string" || v.length < minLength || v.length > maxLength) {
+    fail(`'${field}${key}' must be a string of ${minLength}..${maxLength} characters, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function nullableStr(o: Obj, key: string, field: string, maxLength: number): string | null {
+  return o[key] === null ? null : str(o, key, field, 1, maxLength);
+}
+
+const entryKinds: readonly EntryKind[] = ["normal", "config", "noop"];
+
+function parseEntries(o: Obj, prevLogIndex: number, term: number): Entry[] {
+  const v = o.entries;
+  if (!Array.isArray(v)) fail(`'entries' must be an array, got ${describe(v)}`);
+  if (v.length > maxEntriesPerMessage) fail(`'entries' holds ${v.length} entries, more than ${maxEntriesPerMessage}`);
+  let prevTerm = 0;
+  return v.map((raw, i) => {
+    const field = `entries[${i}].`;
+    const e = object(raw, `entries[${i}]`, ["index", "term", "kind", "data"]);
+    const index = uint(e, "index", field);
+    if (index !== prevLogIndex + 1 + i) fail(`'${field}index' must be ${prevLogIndex + 1 + i} (contiguous after prevLogIndex), got ${index}`);
+    const entryTerm = uint(e, "term", field);
+    if (entryTerm < 1 || entryTerm > term || entryTerm < prevTerm) {
+      fail(`'${field}term' must be 1..${term} and not below the previous entry's term ${prevTerm}, got ${entryTerm}`);
+    }
+    prevTerm = entryTerm;
+    if (!entryKinds.includes(e.kind as EntryKind)) fail(`'${field}kind' must be one of ${entryKinds.join(", ")}, got ${describe(e.kind)}`);
+    const data = str(e, "data", field, 0, maxEntryDataBytes);
+    if (e.kind === "config") {
+      const decoded = decodeConfigEntry(data);
+      if (!decoded.ok) fail(`'${field}data' is not a valid config entry: ${decoded.error.message}`);
+    }
+    return { index, term: entryTerm, kind: e.kind as EntryKind, data };
+  });
+}
+
+function parseMeta(v: unknown): SnapshotMeta {
+  const m = object(v, "meta", ["index", "term", "config"]);
+  const index = uint(m, "index", "meta.");
+  const term = uint(m, "term", "meta.");
+  if (index < 1 || term < 1) fail(`'meta' must name a snapshot index and term >= 1, got ${index}/${term}`);
+  const config = parseClusterConfig(m.config, "meta.config");
+  if (!config.ok) fail(config.error.message);
+  return { index, term, config: config.value };
+}
+
+const bodyFields: Record<RaftMessageType, readonly string[]> = {
+  "pre-vote": ["lastLogIndex", "lastLogTerm", "leadershipTransfer"],
+  vote: ["lastLogIndex", "lastLogTerm", "leadershipTransfer"],
+  "pre-vote-response": ["granted"],
+  "vote-response": ["granted"],
+  append: ["prevLogIndex", "prevLogTerm", "commit", "entries"],
+  "append-response": ["success", "matchIndex", "rejectIndex", "hintIndex", "hintTerm"],
+  heartbeat: ["commit", "context"],
+  "heartbeat-response": ["context"],
+  snapshot: ["meta", "offset", "totalBytes", "data", "done"],
+  "snapshot-response": ["snapshotIndex", "snapshotTerm", "nextOffset", "accepted"],
+  "timeout-now": [],
+};
+
+function parseBody(type: RaftMessageType, o: Obj, head: { from: string; to: string; term: number }): RaftMessage {
+  switch (type) {
+    case "pre-vote":
+    case "vote":
+      return { type, ...head, lastLogIndex: uint(o, "lastLogIndex", ""), lastLogTerm: uint(o, "lastLogTerm", ""), leadershipTransfer: bool(o, "leadershipTransfer", "") };
+    case "pre-vote-response":
+    case "vote-response":
+      return { type, ...head, granted: bool(o, "granted", "") };
+    case "append": {
+      const prevLogIndex = uint(o, "prevLogIndex", "");
+      const prevLogTerm = uint(o, "prevLogTerm", "");
+      if (prevLogTerm > head.term) fail(`'prevLogTerm' ${prevLogTerm} is above the message term ${head.term}`);
+      const commit = uint(o, "commit", "");
+      return { type, ...head, prevLogIndex, prevLogTerm, commit, entries: parseEntries(o, prevLogIndex, head.term) };
+    }
+    case "append-response":
+      return {
+        type,
+        ...head,
+        success: bool(o, "success", ""),
+        matchIndex: uint(o, "matchIndex", ""),
+        rejectIndex: uint(o, "rejectIndex", ""),
+        hintIndex: uint(o, "hintIndex", ""),
+        hintTerm: uint(o, "hintTerm", ""),
+      };
+    case "heartbeat":
+      return { type, ...head, commit: uint(o, "commit", ""), context: nullableStr(o, "context", "", maxReadContextBytes) };
+    case "heartbeat-response":
+      return { type, ...head, context: nullableStr(o, "context", "", maxReadContextBytes) };
+    case "snapshot":
+      return parseSnapshotChunk(o, head);
+    case "snapshot-response":
+      return {
+        type,
+        ...head,
+        snapshotIndex: uint(o, "snapshotIndex", ""),
+        snapshotTerm: uint(o, "snapshotTerm", ""),
+        nextOffset: uint(o, "nextOffset", "", maxSnapshotBytes),
+        accepted: bool(o, "accepted", ""),
+      };
+    case "timeout-now":
+      return { type, ...head };
+  }
+}
+
+function parseSnapshotChunk(o: Obj, head: { from: string; to: string; term: number }): RaftMessage {
+  const meta = parseMeta(o.meta);
+  if (meta.term > head.term) fail(`'meta.term' ${meta.term} is above the message term ${head.term}`);
+  const totalBytes = uint(o, "totalBytes", "", maxSnapshotBytes);
+  const offset = uint(o, "offset", "", maxSnapshotBytes);
+  const data = str(o, "data", "", 0, maxSnapshotChunkBytes);
+  const done = bool(o, "done", "");
+  if (offset + data.length > totalBytes) fail(`'data' runs past 'totalBytes': offset ${offset} + ${data.length} > ${totalBytes}`);
+  if (done !== (offset + data.length === totalBytes)) fail(`'done' must be true exactly on the chunk that ends at totalBytes ${totalBytes}`);
+  return { type: "snapshot", ...head, meta, offset, totalBytes, data, done };
+}
+
+/**
+ * Strictly validate an untrusted, JSON-decoded Raft message. Every field's
+ * type and range is checked, unknown fields are rejected, entries and chunks
+ * are bounded, and the error names the offending field. Never throws.
+ */
+export function parseRaftMessage(value: unknown): Result<RaftMessage> {
+  try {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`'message' must be an object, got ${describe(value)}`);
+    const type = (value as Obj).type;
+    if (!raftMessageTypes.includes(type as RaftMessageType)) fail(`'type' must be one of ${raftMessageTypes.join(", ")}, got ${describe(type)}`);
+    const o = object(value, "message", ["type", "from", "to", "term", ...bodyFields[type as RaftMessageType]]);
+    const from = str(o, "from", "", 1, maxNodeIdBytes);
+    const to = str(o, "to", "", 1, maxNodeIdBytes);
+    if (from === to) fail(`'from' and 'to' are both ${JSON.stringify(from)}`);
+    const term = uint(o, "term", "");
+    for (const key of bodyFields[type as RaftMessageType]) {
+      if (!(key in o)) fail(`'${key}' is missing from a ${String(type)} message`);
+    }
+    return ok(parseBody(type as RaftMessageType, o, { from, to, term }));
+  } catch (e) {
+    if (e instanceof Invalid) return err(blixardError("invalid-raft-message", `invalid raft message: ${e.message}`));
+    throw e;
+  }
+}

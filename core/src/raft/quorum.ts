@@ -1,0 +1,52 @@
+import type { ClusterConfig, NodeId } from "./log-types";
+
+/**
+ * Majority arithmetic. A configuration is one voter set, or two inside a joint
+ * configuration (votersOutgoing non-empty), in which case a decision needs a
+ * majority of each. An empty voter set never reaches a decision.
+ */
+function majorities(config: ClusterConfig): (readonly NodeId[])[] {
+  return config.votersOutgoing.length > 0 ? [config.voters, config.votersOutgoing] : [config.voters];
+}
+
+export type VoteOutcome = "won" | "lost" | "pending";
+
+function singleVoteResult(voters: readonly NodeId[], votes: ReadonlyMap<NodeId, boolean>): VoteOutcome {
+  if (voters.length === 0) return "lost";
+  const need = Math.floor(voters.length / 2) + 1;
+  let granted = 0;
+  let missing = 0;
+  for (const id of voters) {
+    const vote = votes.get(id);
+    if (vote === true) granted++;
+    else if (vote === undefined) missing++;
+  }
+  if (granted >= need) return "won";
+  if (granted + missing >= need) return "pending";
+  return "lost";
+}
+
+export function voteResult(config: ClusterConfig, votes: ReadonlyMap<NodeId, boolean>): VoteOutcome {
+  const results = majorities(config).map((voters) => singleVoteResult(voters, votes));
+  if (results.includes("lost")) return "lost";
+  if (results.includes("pending")) return "pending";
+  return "won";
+}
+
+export function hasQuorum(config: ClusterConfig, acks: ReadonlySet<NodeId>): boolean {
+  const votes = new Map<NodeId, boolean>();
+  for (const id of acks) votes.set(id, true);
+  return majorities(config).every((voters) => singleVoteResult(voters, votes) === "won");
+}
+
+/** The highest index held by a majority (of each voter set), given each voter's match index. */
+export function quorumMatchIndex(config: ClusterConfig, matchOf: (id: NodeId) => number): number {
+  let result = Number.MAX_SAFE_INTEGER;
+  for (const voters of majorities(config)) {
+    if (voters.length === 0) return 0;
+    const matches = voters.map(matchOf).sort((a, b) => b - a);
+    const quorumSize = Math.floor(voters.length / 2) + 1;
+    result = Math.min(result, matches[quorumSize - 1] ?? 0);
+  }
+  return result;
+}

@@ -1,0 +1,147 @@
+import { blixardError, err, ok, type Result } from "../errors";
+import { type ConfigChange, isMember, isVoter } from "./cluster-config";
+import { notLeader } from "./errors-raft";
+import type { Entry, NodeId, Snapshot } from "./log-types";
+import { configAt, proposeConfigChange, recomputeConfig, transferInProgress, transferLeadership } from "./membership";
+import { maxEntryDataBytes, type RaftMessage } from "./messages";
+import { parseRaftMessage } from "./message-validate";
+import { RaftCore } from "./raft-core";
+import { validateRaftConfig } from "./raft-config";
+import { readIndex } from "./read-index";
+import { advance, hasReady, ready } from "./ready";
+import { leaderAppend } from "./replication";
+import { becomeFollower, tick } from "./roles";
+import { step } from "./step";
+import type { PeerProgress, RaftConfig, RaftInitialState, RaftStatus, Ready } from "./types";
+import { assert } from "../errors";
+
+/**
+ * One node's Raft state machine: pure and synchronous. Inputs are tick(),
+ * step(message) and the local requests (propose, readIndex, ...); outputs
+ * come out through ready()/advance(). See index.ts for the design note.
+ */
+export class Raft {
+  private readonly r: RaftCore;
+
+  constructor(config: RaftConfig, initial: RaftInitialState) {
+    const valid = validateRaftConfig(config);
+    assert(valid.ok, "raft config is valid", valid.ok ? "" : valid.error.message);
+    this.r = new RaftCore(config, initial, () => ok(undefined));
+    recomputeConfig(this.r);
+    becomeFollower(this.r, this.r.term, null);
+  }
+
+  tick(): void {
+    tick(this.r);
+  }
+
+  /** Rejects (never throws on) malformed, misaddressed or irrelevant messages. */
+  step(message: RaftMessage): Result<void> {
+    const parsed = parseRaftMessage(message);
+    if (!parsed.ok) return parsed;
+    return step(this.r, parsed.value);
+  }
+
+  propose(data: string): Result<{ index: number; term: number }> {
+    const r = this.r;
+    if (r.role !== "leader" || !isMember(r.config, r.id)) return err(notLeader(r));
+    if (r.leadTransferee !== null) return err(transferInProgress(r));
+    if (data.length > maxEntryDataBytes) {
+      return err(blixardError("entry-too-large", `proposal of ${data.length} bytes exceeds ${maxEntryDataBytes}`, { nodeId: r.id }));
+    }
+    const uncommitted = r.log.lastIndex() - r.log.committed;
+    if (uncommitted >= r.cfg.maxUncommittedEntries) {
+      return err(
+        blixardError("proposal-backpressure", `leader ${r.id} has ${uncommitted} uncommitted entries (limit ${r.cfg.maxUncommittedEntries})`, {
+          nodeId: r.id,
+          hint: "retry after earlier proposals commit",
+        }),
+      );
+    }
+    return ok(leaderAppend(r, "normal", data));
+  }
+
+  proposeConfigChange(change: ConfigChange): Result<{ index: number; term: number }> {
+    return proposeConfigChange(this.r, change);
+  }
+
+  readIndex(requestId: string): Result<void> {
+    return readIndex(this.r, requestId);
+  }
+
+  transferLeadership(to: NodeId): Result<void> {
+    return transferLeadership(this.r, to);
+  }
+
+  /**
+   * The app snapshotted its state at snapshot.meta.index (<= applied). Raft keeps
+   * the snapshot for lagging followers and drops the log up to it. The meta's
+   * config is taken from raft's own log, not trusted from the caller.
+   */
+  compact(snapshot: Snapshot): Result<void> {
+    const r = this.r;
+    const { index, term } = snapshot.meta;
+    if (index <= r.log.snapshotIndex) return ok(undefined);
+    if (index > r.log.applied) {
+      return err(blixardError("compact-beyond-applied", `cannot compact ${r.id} to ${index}: applied is ${r.log.applied}`, { nodeId: r.id }));
+    }
+    if (r.log.term(index) !== term) {
+      return err(
+        blixardError("compact-term-mismatch", `snapshot at ${index} has term ${term}, log has ${r.log.term(index)}`, { nodeId: r.id }),
+      );
+    }
+    r.log.compact({ meta: { index, term, config: configAt(r, index).config }, data: snapshot.data });
+    return ok(undefined);
+  }
+
+  /** The snapshot raft currently holds (the latest compaction point); persist this one. */
+  latestSnapshot(): Snapshot | null {
+    return this.r.log.snapshot;
+  }
+
+  hasReady(): boolean {
+    return hasReady(this.r);
+  }
+
+  ready(): Ready {
+    return ready(this.r);
+  }
+
+  advance(rd: Ready): void {
+    advance(this.r, rd);
+  }
+
+  status(): RaftStatus {
+    const r = this.r;
+    const base = {
+      id: r.id,
+      term: r.term,
+      role: r.publicRole(),
+      leaderId: r.leaderId,
+      commitIndex: r.log.committed,
+      appliedIndex: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      lastTerm: r.log.lastTerm(),
+      firstIndex: r.log.firstIndex(),
+      config: r.config,
+      votedFor: r.votedFor,
+      leadTransferee: r.leadTransferee,
+    };
+    if (r.role !== "leader") return base;
+    const progress: Record<NodeId, PeerProgress> = {};
+    for (const id of [...r.progress.keys()].sort()) progress[id] = (r.progress.get(id) as NonNullable<ReturnType<typeof r.progress.get>>).view();
+    return { ...base, progress };
+  }
+
+  isVoter(id: NodeId): boolean {
+    return isVoter(this.r.config, id);
+  }
+
+  logTermAt(index: number): number | undefined {
+    return this.r.log.term(index);
+  }
+
+  entriesInMemory(): readonly Entry[] {
+    return this.r.log.all();
+  }
+}

@@ -1,0 +1,56 @@
+import { assert } from "../errors";
+import type { HardState } from "./log-types";
+import { maxCommittedEntriesPerReady, type RaftCore } from "./raft-core";
+import { broadcastAppend } from "./replication";
+import type { Ready, SoftState } from "./types";
+
+const sameHardState = (a: HardState, b: HardState) => a.term === b.term && a.votedFor === b.votedFor && a.commit === b.commit;
+const sameSoftState = (a: SoftState, b: SoftState) => a.term === b.term && a.leaderId === b.leaderId && a.role === b.role;
+
+export function hasReady(r: RaftCore): boolean {
+  return (
+    r.broadcastPending ||
+    r.outbox.length > 0 ||
+    r.readStates.length > 0 ||
+    r.log.pendingSnapshot !== null ||
+    r.log.stableIndex < r.log.lastIndex() ||
+    r.log.committed > r.log.applied ||
+    !sameHardState(r.hardState(), r.persistedHardState) ||
+    !sameSoftState(r.softState(), r.reportedSoftState)
+  );
+}
+
+/** Collect the next batch of work. Call advance(ready) before the next ready(). */
+export function ready(r: RaftCore): Ready {
+  assert(!r.readyOutstanding, "advance() is called before the next ready()", `node ${r.id}`);
+  if (r.broadcastPending && r.role === "leader") broadcastAppend(r);
+  r.broadcastPending = false;
+  const hardState = r.hardState();
+  const softState = r.softState();
+  const rd: Ready = {
+    hardState: sameHardState(hardState, r.persistedHardState) ? null : hardState,
+    entriesToPersist: r.log.unstableEntries(),
+    snapshotToPersist: r.log.pendingSnapshot,
+    committedEntries: r.log.nextCommittedEntries(maxCommittedEntriesPerReady),
+    messages: r.outbox,
+    readStates: r.readStates,
+    softState: sameSoftState(softState, r.reportedSoftState) ? null : softState,
+  };
+  r.outbox = [];
+  r.readStates = [];
+  r.reportedSoftState = softState;
+  r.readyOutstanding = true;
+  return rd;
+}
+
+export function advance(r: RaftCore, rd: Ready): void {
+  r.readyOutstanding = false;
+  if (rd.hardState !== null) r.persistedHardState = rd.hardState;
+  if (rd.snapshotToPersist !== null && r.log.pendingSnapshot?.meta.index === rd.snapshotToPersist.meta.index) {
+    r.log.pendingSnapshot = null;
+  }
+  const lastPersisted = rd.entriesToPersist[rd.entriesToPersist.length - 1];
+  if (lastPersisted !== undefined) r.log.stableTo(lastPersisted.index, lastPersisted.term);
+  const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+  if (lastApplied !== undefined) r.log.appliedTo(lastApplied.index);
+}

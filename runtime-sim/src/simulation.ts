@@ -31,7 +31,7 @@
  * - Any exception thrown by simulated software fails the run ("exception");
  *   core's InvariantViolation fails it as "safety".
  */
-import type { EndpointId, Runtime, Tracer } from "@blixard/core";
+import type { Runtime, Tracer } from "@blixard/core";
 import { DEFAULT_CLOCK_CONFIG, NodeClockModel, type ClockConfig } from "./clock/clock-model";
 import { SimClock, type ClockHost } from "./clock/sim-clock";
 import { DEFAULT_DISK_CONFIG, SimDisk, type DiskConfig } from "./disk/sim-disk";
@@ -80,7 +80,7 @@ export class Simulation {
   private readonly loop: EventLoop;
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly clients = new Map<string, { instance: unknown; clock: NodeClockModel }>();
-  private readonly netRandoms = new Map<string, SimRandom>();
+  private readonly lazyStreams = new Map<string, SimRandom>();
   private readonly endChecks: { name: string; check: Check }[] = [];
   private phaseValue: SimPhase = "faults";
 
@@ -98,8 +98,8 @@ export class Simulation {
         scheduleDelivery: (atUs, to, detail, deliver) => void this.loop.push(atUs, "deliver", to, -1, detail, deliver),
         isUp: (id) => this.clients.has(id) || this.nodes.get(id)?.up === true,
         trace: (node, kind, detail) => this.trace.record(this.loop.nowUs(), node, kind, detail),
-        senderRandom: (id) => this.netRandom(id),
-        byzantineRandom: (id) => this.streams.stream(`byzantine/${id}`),
+        senderRandom: (id) => this.sharedStream(`net/${id}`),
+        byzantineRandom: (id) => this.sharedStream(`byzantine/${id}`),
       },
       { ...DEFAULT_NETWORK_CONFIG, ...options.network },
     );
@@ -378,11 +378,12 @@ export class Simulation {
     return new NodeClockModel(id, this.loop.nowUs(), drift, bootOffsetUs, this.clockConfig.wallEpochMs * 1000 + this.loop.nowUs() + skewUs);
   }
 
-  private netRandom(id: EndpointId): SimRandom {
-    let random = this.netRandoms.get(id);
+  /** A stream created on first use and kept for the run (per-endpoint net and Byzantine draws). */
+  private sharedStream(name: string): SimRandom {
+    let random = this.lazyStreams.get(name);
     if (random === undefined) {
-      random = this.streams.stream(`net/${id}`);
-      this.netRandoms.set(id, random);
+      random = this.streams.stream(name);
+      this.lazyStreams.set(name, random);
     }
     return random;
   }

@@ -25,6 +25,7 @@ interface LiveProcess {
   booted: boolean;
   readonly spawnedAtUs: VirtualUs;
   readonly emit: (event: ProcessEvent) => void;
+  readonly host: ProcessHost;
 }
 
 /** What the process model needs from the world, per node incarnation. */
@@ -56,6 +57,12 @@ export class ProcessTable {
   private readonly counters = new Map<string, number>();
   readonly stats: ProcessStats = { spawned: 0, booted: 0, bootFailures: 0, crashes: 0, stopped: 0, killed: 0, diedWithHost: 0 };
   private config: ProcessConfig;
+  private changes = 0;
+
+  /** Bumped whenever a process appears, changes phase or dies: lets checkers skip unchanged states. */
+  get version(): number {
+    return this.changes;
+  }
 
   constructor(config: ProcessConfig) {
     this.config = config;
@@ -78,12 +85,23 @@ export class ProcessTable {
     return out.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.processId < b.processId ? -1 : 1));
   }
 
+  /** Nemesis: the VM process crashes now (guest fault); its host sees output and exit 137. */
+  injectCrash(processId: string): boolean {
+    const p = this.live.get(processId);
+    if (p === undefined || p.phase === "spawning") return false;
+    this.stats.crashes++;
+    p.emit({ kind: "output", processId, line: `${p.vmName} crashed: injected fault` });
+    this.exit(p, p.host, 137, null);
+    return true;
+  }
+
   /** A host crashed: its processes die with it, silently. */
   killAllOn(nodeId: string, trace: (kind: string, detail: string) => void): number {
     let count = 0;
     for (const [id, p] of [...this.live]) {
       if (p.nodeId !== nodeId) continue;
       this.live.delete(id);
+      this.changes++;
       count++;
       trace("process.died-with-host", `pid=${id} vm=${p.vmName} gen=${p.generation}`);
     }
@@ -111,8 +129,10 @@ export class ProcessTable {
       nodeId, processId, vmName: spec.vmName, generation: spec.generation, phase: "spawning", booted: false,
       spawnedAtUs: host.nowUs(),
       emit: (event) => onEvent(event),
+      host,
     };
     this.live.set(processId, p);
+    this.changes++;
     this.stats.spawned++;
     host.trace("process.spawn", `pid=${processId} vm=${spec.vmName} gen=${spec.generation} backend=${spec.launch.backend}`);
     host.scheduleNodeEvent(at(this.config.spawnDelay), "process.started", () => this.started(p, host, random, at));
@@ -126,6 +146,7 @@ export class ProcessTable {
   private started(p: LiveProcess, host: ProcessHost, random: SimRandom, at: (r: RangeUs) => VirtualUs): void {
     if (!this.isLive(p) || p.phase !== "spawning") return;
     p.phase = "booting";
+    this.changes++;
     p.emit({ kind: "started", processId: p.processId });
     p.emit({ kind: "output", processId: p.processId, line: `booting ${p.vmName}` });
     const fails = random.bernoulli(this.config.bootFailureProbability);
@@ -138,6 +159,7 @@ export class ProcessTable {
         return;
       }
       p.phase = "running";
+      this.changes++;
       p.booted = true;
       this.stats.booted++;
       p.emit({ kind: "booted", processId: p.processId });
@@ -161,6 +183,7 @@ export class ProcessTable {
   private stop(p: LiveProcess, host: ProcessHost, at: (r: RangeUs) => VirtualUs): void {
     if (!this.isLive(p) || p.phase === "stopping") return;
     p.phase = "stopping";
+    this.changes++;
     host.trace("process.stop", `pid=${p.processId}`);
     host.scheduleNodeEvent(at(this.config.shutdownDelay), "process.stopped", () => {
       if (!this.isLive(p)) return;
@@ -181,6 +204,7 @@ export class ProcessTable {
 
   private exit(p: LiveProcess, host: ProcessHost, exitCode: number | null, signal: string | null): void {
     this.live.delete(p.processId);
+    this.changes++;
     host.trace("process.exit", `pid=${p.processId} code=${exitCode} signal=${signal}`);
     p.emit({ kind: "exited", processId: p.processId, exitCode, signal });
   }

@@ -1,0 +1,116 @@
+import type { Entry, NodeId, NodeObserver, RaftLogView } from "@blixard/core";
+
+/**
+ * Raft's safety properties (Raft paper, Figure 3), checked incrementally at the
+ * moment each change happens, so a violation stops the run at the event that
+ * caused it:
+ * - election safety: at most one leader per term;
+ * - leader append-only: a leader never truncates its own log in its term;
+ * - log matching: two logs holding an entry with the same index and term hold
+ *   the same command there and the same term just before it (by induction,
+ *   identical prefixes);
+ * - leader completeness: a new leader holds every entry committed before it;
+ * - state-machine safety: no two nodes apply different entries at one index,
+ *   and nodes that applied the same prefix have the same state digest.
+ */
+export class RaftSafetyChecker implements NodeObserver {
+  private readonly leaderByTerm = new Map<number, NodeId>();
+  private readonly entryByIndexTerm = new Map<string, { dataKey: string; prevTerm: number | undefined; node: NodeId }>();
+  private readonly appliedByIndex = new Map<number, { key: string; digest: string; node: NodeId }>();
+  private readonly leaderLastIndex = new Map<NodeId, { term: number; lastIndex: number }>();
+  private violation: string | null = null;
+  private highestCommittedIndex = 0;
+
+  /** The first violation seen, or null. The simulator polls it after every event. */
+  firstViolation(): string | null {
+    return this.violation;
+  }
+
+  /** Highest index any node has applied. */
+  highestAppliedIndex(): number {
+    return this.highestCommittedIndex;
+  }
+
+  entriesPersisted(nodeId: NodeId, entries: readonly Entry[], log: RaftLogView): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    const lead = this.leaderLastIndex.get(nodeId);
+    if (lead !== undefined && first.index <= lead.lastIndex && first.term === lead.term) {
+      this.fail(`leader append-only: leader ${nodeId} of term ${lead.term} rewrote its log from index ${first.index} (its last index was ${lead.lastIndex})`);
+    }
+    for (const entry of entries) this.checkLogMatching(nodeId, entry, log.termAt(entry.index - 1));
+    const last = entries[entries.length - 1];
+    if (lead !== undefined && last !== undefined) lead.lastIndex = Math.max(lead.lastIndex, last.index);
+  }
+
+  snapshotInstalled(): void {
+    // A snapshot holds only committed entries; state-machine safety covers it when applies resume.
+  }
+
+  entryApplied(nodeId: NodeId, entry: Entry, stateDigest: string): void {
+    const key = `${entry.term}:${entry.kind}:${entry.data}`;
+    const seen = this.appliedByIndex.get(entry.index);
+    if (seen === undefined) {
+      this.appliedByIndex.set(entry.index, { key, digest: stateDigest, node: nodeId });
+      if (entry.index > this.highestCommittedIndex) this.highestCommittedIndex = entry.index;
+      return;
+    }
+    if (seen.key !== key) {
+      this.fail(`state-machine safety: at index ${entry.index} node ${seen.node} applied ${describe(seen.key)} but node ${nodeId} applied ${describe(key)}`);
+    } else if (seen.digest !== stateDigest) {
+      this.fail(`state-machine determinism: after applying index ${entry.index} node ${seen.node} has state digest ${seen.digest} but node ${nodeId} has ${stateDigest}`);
+    }
+  }
+
+  roleChanged(nodeId: NodeId, role: string, term: number, _leaderId: NodeId | null, log: RaftLogView): void {
+    if (role !== "leader") {
+      this.leaderLastIndex.delete(nodeId);
+      return;
+    }
+    const other = this.leaderByTerm.get(term);
+    if (other !== undefined && other !== nodeId) {
+      this.fail(`election safety: both ${other} and ${nodeId} became leader of term ${term}`);
+      return;
+    }
+    this.leaderByTerm.set(term, nodeId);
+    this.checkLeaderCompleteness(nodeId, term, log);
+    this.leaderLastIndex.set(nodeId, { term, lastIndex: log.lastIndex() });
+  }
+
+  private checkLogMatching(nodeId: NodeId, entry: Entry, prevTerm: number | undefined): void {
+    const id = `${entry.index}:${entry.term}`;
+    const dataKey = `${entry.kind}:${entry.data}`;
+    const seen = this.entryByIndexTerm.get(id);
+    if (seen === undefined) {
+      this.entryByIndexTerm.set(id, { dataKey, prevTerm, node: nodeId });
+      return;
+    }
+    if (seen.dataKey !== dataKey) {
+      this.fail(`log matching: entry ${id} holds ${describe(seen.dataKey)} on ${seen.node} but ${describe(dataKey)} on ${nodeId}`);
+    } else if (seen.prevTerm !== undefined && prevTerm !== undefined && seen.prevTerm !== prevTerm) {
+      this.fail(`log matching: entry ${id} follows term ${seen.prevTerm} on ${seen.node} but term ${prevTerm} on ${nodeId}`);
+    }
+  }
+
+  private checkLeaderCompleteness(nodeId: NodeId, term: number, log: RaftLogView): void {
+    const firstIndex = log.firstIndex();
+    for (const [index, applied] of this.appliedByIndex) {
+      // Below the leader's first index the entry is compacted into its snapshot: committed by definition.
+      if (index < firstIndex) continue;
+      const entryTerm = Number(applied.key.slice(0, applied.key.indexOf(":")));
+      const held = log.termAt(index);
+      if (held !== entryTerm) {
+        this.fail(`leader completeness: ${nodeId} leads term ${term} but holds term ${held} at committed index ${index} (committed term ${entryTerm})`);
+        return;
+      }
+    }
+  }
+
+  private fail(message: string): void {
+    if (this.violation === null) this.violation = message;
+  }
+}
+
+function describe(key: string): string {
+  return key.length > 80 ? `${key.slice(0, 77)}...` : key;
+}

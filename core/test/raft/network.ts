@@ -58,6 +58,8 @@ export class Network {
   /** Apply listener, e.g. for a state-machine-safety checker. */
   onApply: (node: NodeId, index: number, value: string) => void = () => {};
   shuffleDelivery = false;
+  /** Return false to drop a message in flight (fine-grained fault injection). */
+  filter: (m: RaftMessage) => boolean = () => true;
 
   constructor(
     ids: NodeId[],
@@ -98,6 +100,17 @@ export class Network {
 
   raft(id: NodeId): Raft {
     return this.node(id).raft;
+  }
+
+  /** Replace a node's durable state by a log with the given entry terms (index 1..n), then restart it. */
+  loadLog(id: NodeId, terms: number[], hardState: Partial<HardState> = {}): void {
+    const n = this.node(id);
+    n.storage = {
+      hardState: { term: Math.max(0, ...terms), votedFor: null, commit: 0, ...hardState },
+      snapshot: null,
+      entries: terms.map((term, i) => ({ index: i + 1, term, kind: "normal" as const, data: `e${i + 1}@${term}` })),
+    };
+    this.restart(id);
   }
 
   /** Crash and restart from durable storage only. */
@@ -166,6 +179,7 @@ export class Network {
   private send(m: RaftMessage): void {
     const key = `${m.from}->${m.to}`;
     if (this.cuts.has(key)) return;
+    if (!this.filter(m)) return;
     const pct = this.dropPct.get(key) ?? 0;
     if (pct > 0 && this.rng.nextInt(0, 99) < pct) return;
     const parsed = parseRaftMessage(JSON.parse(JSON.stringify(m)));

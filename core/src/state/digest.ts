@@ -1,7 +1,7 @@
 /**
  * FNV-1a 64-bit over the UTF-16 code units of strings (each unit fed as two
- * bytes, low then high). Pure integer arithmetic on two 32-bit halves, exact in
- * doubles, so every platform computes the same digest. Not cryptographic: it
+ * bytes, low then high). Pure integer arithmetic on 16-bit limbs, so every
+ * platform computes the same digest. Not cryptographic: it
  * exists to compare replicas cheaply, not to resist an adversary.
  */
 export interface Fnv64 {
@@ -11,36 +11,56 @@ export interface Fnv64 {
 
 export const fnv64Offset: Fnv64 = { hi: 0xcbf29ce4, lo: 0x84222325 };
 
-const primeLow = 0x1b3; // FNV 64 prime is 2^40 + 0x1b3
-const two32 = 0x1_0000_0000;
+// The FNV 64 prime is 2^40 + 0x1b3. The state is kept as four 16-bit limbs so
+// every product fits comfortably in an int32/double: (limb · 0x1b3) < 2^25.
+const primeLow = 0x1b3;
+
+class Fnv64State {
+  h0: number;
+  h1: number;
+  h2: number;
+  h3: number;
+
+  constructor(h: Fnv64) {
+    this.h0 = h.lo & 0xffff;
+    this.h1 = h.lo >>> 16;
+    this.h2 = h.hi & 0xffff;
+    this.h3 = h.hi >>> 16;
+  }
+
+  /** h = (h XOR byte) · prime mod 2^64. */
+  mix(byte: number): void {
+    const h0 = this.h0 ^ byte;
+    const t0 = h0 * primeLow;
+    const t1 = this.h1 * primeLow + (t0 >>> 16);
+    const t2 = this.h2 * primeLow + (h0 << 8) + (t1 >>> 16);
+    this.h3 = (this.h3 * primeLow + (this.h1 << 8) + (t2 >>> 16)) & 0xffff;
+    this.h2 = t2 & 0xffff;
+    this.h1 = t1 & 0xffff;
+    this.h0 = t0 & 0xffff;
+  }
+
+  value(): Fnv64 {
+    return { hi: (this.h3 * 0x10000 + this.h2) >>> 0, lo: (this.h1 * 0x10000 + this.h0) >>> 0 };
+  }
+}
 
 /** FNV-1a over raw bytes (each element taken mod 256). */
 export function fnv64Bytes(h: Fnv64, bytes: ArrayLike<number>): Fnv64 {
-  let hi = h.hi;
-  let lo = h.lo;
-  for (let i = 0; i < bytes.length; i++) {
-    lo = (lo ^ ((bytes[i] as number) & 0xff)) >>> 0;
-    // (hi·2^32 + lo) · (2^40 + 0x1b3) mod 2^64, term by term; every product stays below 2^53.
-    const loProduct = lo * primeLow;
-    hi = (hi * primeLow + Math.floor(loProduct / two32) + (lo % 0x100_0000) * 0x100) % two32;
-    lo = loProduct % two32;
-  }
-  return { hi, lo };
+  const state = new Fnv64State(h);
+  for (let i = 0; i < bytes.length; i++) state.mix((bytes[i] as number) & 0xff);
+  return state.value();
 }
 
+/** FNV-1a over the UTF-16 code units of `text`, low byte first. */
 export function fnv64Update(h: Fnv64, text: string): Fnv64 {
-  let hi = h.hi;
-  let lo = h.lo;
+  const state = new Fnv64State(h);
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    for (let shift = 0; shift <= 8; shift += 8) {
-      lo = (lo ^ ((unit >>> shift) & 0xff)) >>> 0;
-      const loProduct = lo * primeLow;
-      hi = (hi * primeLow + Math.floor(loProduct / two32) + (lo % 0x100_0000) * 0x100) % two32;
-      lo = loProduct % two32;
-    }
+    state.mix(unit & 0xff);
+    state.mix(unit >>> 8);
   }
-  return { hi, lo };
+  return state.value();
 }
 
 export function fnv64Hex(h: Fnv64): string {

@@ -81,22 +81,18 @@ export class KvStore {
    */
   scan(command: KvScan): KvScanResult {
     const { prefix, startAfter, limit } = command;
-    let position = this.map.lowerBound(prefix);
-    if (startAfter !== null && startAfter >= prefix) position = this.map.upperBound(startAfter);
+    const afterCursor = startAfter !== null && startAfter >= prefix;
     const entries: KvEntry[] = [];
     let pageBytes = 0;
-    for (; entries.length < limit; position++) {
-      const key = this.map.keyAt(position);
-      if (key === undefined || !key.startsWith(prefix)) return { type: "scan", entries, nextCursor: null };
-      const stored = this.map.valueAt(position) as StoredValue;
+    for (const [key, stored] of this.map.entriesFrom(afterCursor ? startAfter : prefix, afterCursor)) {
+      if (!key.startsWith(prefix)) break;
       const entryBytes = utf8ByteLength(key) + utf8ByteLength(stored.value);
-      if (entries.length > 0 && pageBytes + entryBytes > maxScanPageBytes) break;
+      const pageFull = entries.length === limit || (entries.length > 0 && pageBytes + entryBytes > maxScanPageBytes);
+      if (pageFull) return { type: "scan", entries, nextCursor: (entries[entries.length - 1] as KvEntry).key };
       pageBytes += entryBytes;
       entries.push(toEntry(key, stored));
     }
-    const next = this.map.keyAt(position);
-    const more = next !== undefined && next.startsWith(prefix);
-    return { type: "scan", entries, nextCursor: more ? (entries[entries.length - 1] as KvEntry).key : null };
+    return { type: "scan", entries, nextCursor: null };
   }
 }
 

@@ -58,8 +58,8 @@ export class Network {
   /** Apply listener, e.g. for a state-machine-safety checker. */
   onApply: (node: NodeId, index: number, value: string) => void = () => {};
   shuffleDelivery = false;
-  /** Return false to drop a message in flight (fine-grained fault injection). */
-  filter: (m: RaftMessage) => boolean = () => true;
+  /** Rewrite a message in flight, or return null to drop it (fine-grained fault injection). */
+  filter: (m: RaftMessage) => RaftMessage | null = (m) => m;
 
   constructor(
     ids: NodeId[],
@@ -176,10 +176,11 @@ export class Network {
     return true;
   }
 
-  private send(m: RaftMessage): void {
-    const key = `${m.from}->${m.to}`;
+  private send(original: RaftMessage): void {
+    const key = `${original.from}->${original.to}`;
     if (this.cuts.has(key)) return;
-    if (!this.filter(m)) return;
+    const m = this.filter(original);
+    if (m === null) return;
     const pct = this.dropPct.get(key) ?? 0;
     if (pct > 0 && this.rng.nextInt(0, 99) < pct) return;
     const parsed = parseRaftMessage(JSON.parse(JSON.stringify(m)));

@@ -86,13 +86,15 @@ export function handleAppendResponse(r: RaftCore, m: AppendResponse): Result<voi
       }),
     );
   }
+  const wasPaused = pr.isPaused();
   if (!pr.maybeUpdate(m.matchIndex)) return ok(undefined);
   if (pr.state === "probe") pr.becomeReplicate();
   else if (pr.state === "snapshot" && pr.match + 1 >= r.log.firstIndex()) {
     pr.becomeProbe();
     pr.becomeReplicate();
   }
-  maybeCommit(r);
+  // A paused follower missed the last commit broadcast: an (empty) append tells it.
+  if (!maybeCommit(r) && wasPaused) maybeSendAppend(r, m.from, true);
   // Refill the pipeline: bounded by the inflight window.
   while (maybeSendAppend(r, m.from, false)) {
     /* keep sending */

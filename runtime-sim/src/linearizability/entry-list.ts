@@ -8,8 +8,7 @@ interface TimedOperation {
 /**
  * The call/return entries of a history in time order, as a doubly linked list over typed arrays, so an
  * operation can be lifted out (linearized) and put back (backtracked) in O(1), last-out-first-in.
- * Entry ids: operation i has call entry 2i and, if it has a deadline, return entry 2i+1. Only the
- * operations `include` accepts are listed; the ids of the others stay unused.
+ * Entry ids: operation i has call entry 2i and, if it has a deadline, return entry 2i+1.
  * At equal times calls sort before returns: operations that merely touch count as concurrent, so the
  * checker never reports an anomaly that rests on a tie.
  */
@@ -19,22 +18,17 @@ export class EntryList {
   private readonly nextOf: Int32Array;
   private readonly prevOf: Int32Array;
   private readonly hasDeadline: Uint8Array;
-  private readonly timeNsOf: Float64Array;
   /** Operations with a return entry: those the search must linearize. */
   readonly deadlineCount: number;
 
-  constructor(operations: readonly TimedOperation[], include: (index: number) => boolean = () => true) {
+  constructor(operations: readonly TimedOperation[]) {
     const count = operations.length;
     this.head = 2 * count;
     this.nextOf = new Int32Array(2 * count + 1).fill(EntryList.END);
     this.prevOf = new Int32Array(2 * count + 1).fill(EntryList.END);
     this.hasDeadline = new Uint8Array(count);
-    this.timeNsOf = new Float64Array(2 * count);
     const order: Array<{ entry: number; timeNs: number }> = [];
-    let listed = 0;
     operations.forEach((operation, index) => {
-      if (!include(index)) return;
-      listed++;
       order.push({ entry: 2 * index, timeNs: operation.callTimeNs });
       if (operation.returnTimeNs !== null) {
         assert(operation.returnTimeNs >= operation.callTimeNs, "an operation returns no earlier than its call", `operation ${index}`);
@@ -45,13 +39,12 @@ export class EntryList {
     // Time, then calls before returns, then operation index: a total order, so the walk is deterministic.
     order.sort((a, b) => a.timeNs - b.timeNs || (a.entry & 1) - (b.entry & 1) || a.entry - b.entry);
     let previous = this.head;
-    for (const { entry, timeNs } of order) {
-      this.timeNsOf[entry] = timeNs;
+    for (const { entry } of order) {
       this.nextOf[previous] = entry;
       this.prevOf[entry] = previous;
       previous = entry;
     }
-    this.deadlineCount = order.length - listed;
+    this.deadlineCount = order.length - count;
   }
 
   static isCall(entry: number): boolean {
@@ -72,10 +65,6 @@ export class EntryList {
 
   next(entry: number): number {
     return this.nextOf[entry]!;
-  }
-
-  timeNs(entry: number): number {
-    return this.timeNsOf[entry]!;
   }
 
   /** Removes the operation's entries; returns whether it had a deadline (a return entry). */

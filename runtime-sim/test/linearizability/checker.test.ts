@@ -169,6 +169,19 @@ describe("register histories, by hand", () => {
     expect(check(h, { maxSearchStepsPerKey: 3 }).verdict).toBe("unknown");
   });
 
+  it("many identical timed-out writes stay cheap to rule out (interchangeable, not 2^n subsets)", () => {
+    const h = new HistoryRecorder();
+    h.ok(h.invoke(0, "write", "k", "y", 0), 10);
+    const timedOut = Array.from({ length: 40 }, (_, i) => h.invoke(i + 1, "write", "k", "x", 11 + i));
+    for (const write of timedOut) h.info(write, 100);
+    h.ok(h.invoke(0, "read", "k", null, 200), "x", 210);
+    h.ok(h.invoke(0, "read", "k", null, 220), "y", 230); // nothing could have written "y" again
+    const result = check(h, { maxSearchStepsPerKey: 100_000 });
+    expect(result.verdict).toBe("not-linearizable");
+    expect(result.searchSteps).toBeLessThan(20_000);
+    expect(result.keys[0]?.violation?.blocked).toMatchObject({ f: "read", output: "y" });
+  });
+
   it("is deterministic: the same history gives the same result, step for step", () => {
     const h = new HistoryRecorder();
     const writes = Array.from({ length: 5 }, (_, p) => h.invoke(p, "write", "k", `v${p}`, p));

@@ -1,0 +1,105 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { checkRegisterHistory, type HistoryEvent, type OperationFunction, type RegisterValue } from "../../src/linearizability/index";
+
+// Histories from a real register run one operation at a time: each operation takes effect at its own
+// instant (its true linearization point), and the client sees a window around it: invoke a little
+// before, completion a little after. Windows overlap, so the checker must find the order itself.
+
+const linearizationSpacingNs = 10;
+const windowNsMax = 45;
+
+interface PlannedOperation {
+  readonly f: OperationFunction;
+  readonly key: string;
+  readonly value: RegisterValue;
+  readonly expected: RegisterValue;
+  readonly invokeLeadNs: number;
+  readonly completeLagNs: number;
+  /** ok: as the register says; fail: a write that did not happen; info: indeterminate, maybe applied. */
+  readonly outcome: "ok" | "fail" | "info";
+  readonly infoApplied: boolean;
+  readonly infoCompletes: boolean;
+}
+
+const plannedOperation: fc.Arbitrary<PlannedOperation> = fc.record({
+  f: fc.constantFrom<OperationFunction>("read", "read", "write", "cas"),
+  key: fc.constantFrom("a", "b"),
+  value: fc.constantFrom<RegisterValue>("0", "1", "2", null),
+  expected: fc.constantFrom<RegisterValue>("0", "1", "2", null),
+  invokeLeadNs: fc.nat({ max: windowNsMax }),
+  completeLagNs: fc.nat({ max: windowNsMax }),
+  outcome: fc.constantFrom("ok", "ok", "ok", "fail", "info"),
+  infoApplied: fc.boolean(),
+  infoCompletes: fc.boolean(),
+});
+
+/** Runs the plan against a real register and records what clients would have seen. */
+function recordSequentialRun(plan: readonly PlannedOperation[]): HistoryEvent[] {
+  const register = new Map<string, RegisterValue>();
+  const events: HistoryEvent[] = [];
+  plan.forEach((op, index) => {
+    const pointNs = linearizationSpacingNs * (index + 1) + windowNsMax;
+    const current = register.get(op.key) ?? null;
+    const canApply = op.f !== "cas" || current === op.expected;
+    // A cas whose compare fails reports fail; an info op may or may not have been applied.
+    const outcome = op.f === "cas" && !canApply && op.outcome === "ok" ? "fail" : op.outcome;
+    const applied = op.f !== "read" && canApply && (outcome === "ok" || (outcome === "info" && op.infoApplied));
+    if (applied) register.set(op.key, op.value);
+    const invokeValue = op.f === "read" ? null : op.f === "cas" ? ([op.expected, op.value] as const) : op.value;
+    const completionValue = op.f === "read" ? (outcome === "ok" ? current : null) : invokeValue;
+    const base = { process: index, f: op.f, key: op.key };
+    events.push({ ...base, type: "invoke", value: invokeValue, time: pointNs - op.invokeLeadNs });
+    if (outcome !== "info" || op.infoCompletes) {
+      events.push({ ...base, type: outcome, value: completionValue, time: pointNs + op.completeLagNs });
+    }
+  });
+  // Stable sort: an operation's invoke stays ahead of its completion when both share a time.
+  return events.sort((a, b) => a.time - b.time);
+}
+
+const plans = fc.array(plannedOperation, { minLength: 1, maxLength: 24 });
+
+describe("linearizability checker properties", () => {
+  it("a history recorded from a real register is always linearizable", () => {
+    fc.assert(
+      fc.property(plans, (plan) => {
+        const result = checkRegisterHistory(recordSequentialRun(plan));
+        expect(result.ok).toBe(true);
+        if (result.ok) expect(result.value.verdict).toBe("linearizable");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("changing one successful read to a value nobody wrote makes it not linearizable", () => {
+    fc.assert(
+      fc.property(plans, fc.nat(), (plan, pick) => {
+        const events = recordSequentialRun(plan);
+        const okReads = events.flatMap((event, index) => (event.f === "read" && event.type === "ok" ? [index] : []));
+        fc.pre(okReads.length > 0);
+        const target = okReads[pick % okReads.length]!;
+        const mutated = events.map((event, index) => (index === target ? { ...event, value: "never-written" } : event));
+        const result = checkRegisterHistory(mutated);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.value.verdict).toBe("not-linearizable");
+        const broken = result.value.keys.find((key) => key.verdict === "not-linearizable");
+        expect(broken?.key).toBe(events[target]!.key);
+        // Only the mutated key is broken: the others still check out.
+        for (const key of result.value.keys) if (key.key !== events[target]!.key) expect(key.verdict).toBe("linearizable");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("gives the same verdict and step count every time (deterministic search)", () => {
+    fc.assert(
+      fc.property(plans, (plan) => {
+        const events = recordSequentialRun(plan);
+        expect(checkRegisterHistory(events)).toEqual(checkRegisterHistory(events));
+      }),
+      { numRuns: 50 },
+    );
+  });
+});

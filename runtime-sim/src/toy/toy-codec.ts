@@ -9,6 +9,8 @@ import { crc32 } from "./crc32";
 export const RECORD_BYTES = 8;
 export const MAX_GOSSIP_BYTES = 16 * 1024;
 const MAX_COUNT = 0xffffffff;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Encoder = new TextEncoder();
 
 export function encodeRecord(count: number): Uint8Array {
   const bytes = new Uint8Array(RECORD_BYTES);
@@ -49,7 +51,7 @@ export interface Gossip {
 }
 
 export function encodeGossip(gossip: Gossip): Uint8Array {
-  const body = new TextEncoder().encode(JSON.stringify(gossip));
+  const body = utf8Encoder.encode(JSON.stringify(gossip));
   const out = new Uint8Array(4 + body.length);
   new DataView(out.buffer).setUint32(0, crc32(body));
   out.set(body, 4);
@@ -65,7 +67,7 @@ export function decodeGossip(transportFrom: string, bytes: Uint8Array): Result<G
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    parsed = JSON.parse(utf8.decode(body));
   } catch {
     return err(blixardError("bad-encoding", `gossip from ${transportFrom} is not UTF-8 JSON`));
   }

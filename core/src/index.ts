@@ -5,3 +5,4 @@ export * from "./state/index";
 export * from "./protocol/index";
 export * from "./vm/index";
 export * from "./scheduler/index";
+export * from "./raft/index";

@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkRegisterHistory, type HistoryEvent, type OperationFunction, type RegisterValue } from "../../src/linearizability/index";
+import {
+  checkRegisterHistory,
+  checkRegisterOperations,
+  pairOperations,
+  type HistoryEvent,
+  type Operation,
+  type OperationFunction,
+  type RegisterValue,
+} from "../../src/linearizability/index";
 
 // Histories from a real register run one operation at a time: each operation takes effect at its own
 // instant (its true linearization point), and the client sees a window around it: invoke a little
@@ -101,5 +109,76 @@ describe("linearizability checker properties", () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+// An obviously-correct oracle for tiny histories: try every order (and every subset of the
+// indeterminate operations) that respects real time, running a real register.
+function bruteForceLinearizable(operations: readonly Operation[]): boolean {
+  const live = operations.filter((op) => op.status !== "fail" && !(op.status === "info" && op.f === "read"));
+  const placed = new Array<boolean>(live.length).fill(false);
+  const apply = (state: RegisterValue, op: Operation): RegisterValue | undefined => {
+    if (op.f === "read") return op.output === state ? state : undefined;
+    if (op.f === "write") return op.value;
+    return op.expected === state ? op.next : undefined;
+  };
+  const search = (state: RegisterValue): boolean => {
+    if (live.every((op, i) => placed[i] || op.status === "info")) return true;
+    return live.some((op, i) => {
+      if (placed[i]) return false;
+      // Real time: an unplaced operation that completed strictly before this one began must go first.
+      const blocked = live.some((other, j) => !placed[j] && j !== i && other.completeTimeNs !== null && other.status === "ok" && other.completeTimeNs < op.invokeTimeNs);
+      if (blocked) return false;
+      const next = apply(state, op);
+      if (next === undefined) return false;
+      placed[i] = true;
+      const found = search(next);
+      placed[i] = false;
+      return found;
+    });
+  };
+  return search(null);
+}
+
+const tinyOperation = fc.record({
+  f: fc.constantFrom<OperationFunction>("read", "write", "cas"),
+  value: fc.constantFrom<RegisterValue>("0", "1", null),
+  expected: fc.constantFrom<RegisterValue>("0", "1", null),
+  invokeNs: fc.nat({ max: 30 }),
+  durationNs: fc.nat({ max: 15 }),
+  status: fc.constantFrom("ok", "ok", "ok", "fail", "info", "none"),
+});
+
+describe("linearizability checker against a brute-force oracle", () => {
+  it("agrees on arbitrary tiny single-key histories, linearizable or not", () => {
+    let disagreements = 0;
+    const seenBoth = { linearizable: 0, not: 0 };
+    fc.assert(
+      fc.property(fc.array(tinyOperation, { minLength: 1, maxLength: 6 }), (ops) => {
+        const events: HistoryEvent[] = [];
+        ops.forEach((op, process) => {
+          const value = op.f === "read" ? null : op.f === "cas" ? ([op.expected, op.value] as const) : op.value;
+          events.push({ process, type: "invoke", f: op.f, key: "k", value, time: op.invokeNs });
+          if (op.status === "none") return;
+          const completionValue = op.f === "read" ? (op.status === "ok" ? op.value : null) : value;
+          events.push({ process, type: op.status, f: op.f, key: "k", value: completionValue, time: op.invokeNs + op.durationNs });
+        });
+        events.sort((a, b) => a.time - b.time);
+        const paired = pairOperations(events);
+        expect(paired.ok).toBe(true);
+        if (!paired.ok) return;
+        const expected = bruteForceLinearizable(paired.value);
+        const actual = checkRegisterOperations(paired.value).verdict;
+        if (expected) seenBoth.linearizable++;
+        else seenBoth.not++;
+        if (actual !== (expected ? "linearizable" : "not-linearizable")) disagreements++;
+        expect(actual).toBe(expected ? "linearizable" : "not-linearizable");
+      }),
+      { numRuns: 1000 },
+    );
+    expect(disagreements).toBe(0);
+    // The generator must exercise both verdicts, or agreement means little.
+    expect(seenBoth.linearizable).toBeGreaterThan(100);
+    expect(seenBoth.not).toBeGreaterThan(100);
   });
 });

@@ -1,3 +1,4 @@
+export * from "./client-command";
 export * from "./client-errors";
 export * from "./client-ops";
 export { checkOnlyFields, isPlainObject, readObject, type Fields } from "./fields";

@@ -1,4 +1,5 @@
 import { err, ok, type Result } from "../errors";
+import { parseRaftMessage } from "../raft/message-validate";
 import type { RaftMessage } from "../raft/messages";
 import { maxClientIdChars } from "../state/envelope";
 import { invalidRequest } from "./client-errors";
@@ -18,9 +19,11 @@ import {
 } from "./wire-types";
 
 export interface WireCodecOptions {
-  /** Raft's strict validator (core/src/raft parseRaftMessage). Injected so the codec does not own raft's shapes. */
-  readonly parseRaftMessage: (value: unknown) => Result<RaftMessage>;
+  /** Raft's strict validator; defaults to core/src/raft parseRaftMessage. */
+  readonly parseRaftMessage?: (value: unknown) => Result<RaftMessage>;
+  /** Client operations by module; defaults to every registered module (clientOpHandlers). */
   readonly clientOps?: ClientOpRegistry;
+  /** Defaults to maxMessageBytes (8 MiB). */
   readonly maxMessageBytes?: number;
 }
 
@@ -45,7 +48,7 @@ export function encodeWireChecked(message: WireMessage, maxBytes = defaultMaxMes
  * error value. Order: size (before any parsing), UTF-8, JSON, nesting depth,
  * version, kind, then strict per-kind fields and sender identity.
  */
-export function decodeWire(bytes: Uint8Array, transportFrom: string, options: WireCodecOptions): Decoded<WireMessage> {
+export function decodeWire(bytes: Uint8Array, transportFrom: string, options: WireCodecOptions = {}): Decoded<WireMessage> {
   const limit = options.maxMessageBytes ?? defaultMaxMessageBytes;
   if (bytes.length > limit) return err(tooLarge(bytes.length, limit));
   let text: string;
@@ -95,7 +98,7 @@ function decodeRaft(value: Fields, from: string, options: WireCodecOptions): Dec
   const msg = readObject(value["msg"], "msg");
   if (!msg.ok) return msg;
   if (msg.value["from"] !== from) return err(forged("msg.from", msg.value["from"], from));
-  const parsed = options.parseRaftMessage(msg.value);
+  const parsed = (options.parseRaftMessage ?? parseRaftMessage)(msg.value);
   if (!parsed.ok) return parsed;
   if (parsed.value.from !== from) return err(forged("msg.from", parsed.value.from, from));
   return ok({ v: wireVersion, kind: "raft", msg: parsed.value });

@@ -6,6 +6,27 @@ export const heartbeat: RaftMessage = { type: "heartbeat", from: "n1", to: "n2",
 /** One valid message of every kind, with the transport sender it must arrive from. */
 export const validMessages: Array<[WireMessage, string]> = [
   [{ v: 1, kind: "raft", msg: heartbeat }, "n1"],
+  [
+    {
+      v: 1,
+      kind: "raft",
+      msg: {
+        type: "append",
+        from: "n1",
+        to: "n3",
+        term: 3,
+        prevLogIndex: 4,
+        prevLogTerm: 2,
+        commit: 4,
+        entries: [
+          { index: 5, term: 3, kind: "noop", data: "" },
+          { index: 6, term: 3, kind: "normal", data: '{"module":"kv","proposedAtMs":1,"command":{"type":"delete","key":"k"}}' },
+        ],
+      },
+    },
+    "n1",
+  ],
+  [{ v: 1, kind: "raft", msg: { type: "vote-response", from: "n2", to: "n1", term: 9, granted: true } }, "n2"],
   [{ v: 1, kind: "client-request", requestId: "r1", clientId: "cli", seq: 4, op: { module: "kv", command: { type: "put", key: "k", value: "v" } } }, "cli"],
   [{ v: 1, kind: "client-request", requestId: "r2", clientId: "cli", op: { module: "kv", command: { type: "get", key: "k" } } }, "cli"],
   [{ v: 1, kind: "client-request", requestId: "r3", clientId: "cli", op: { module: "kv", command: { type: "scan", prefix: "a/", startAfter: "a/1", limit: 50 } } }, "cli"],

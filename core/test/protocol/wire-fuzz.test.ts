@@ -4,9 +4,8 @@ import { decodeWire, encodeWire, type WireCodecOptions } from "../../src/protoco
 import type { ClientErrorCode } from "../../src/protocol/client-errors";
 import type { WireErrorCode } from "../../src/protocol/wire-errors";
 import { validMessages } from "./fixtures";
-import { parseRaftHeader } from "./raft-parser-double";
 
-const options: WireCodecOptions = { parseRaftMessage: parseRaftHeader, maxMessageBytes: 4096 };
+const options: WireCodecOptions = { maxMessageBytes: 4096 };
 const utf8 = new TextEncoder();
 
 const knownCodes = new Set<string>([

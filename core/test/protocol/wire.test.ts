@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { encodeClientCommand } from "../../src/protocol/client-command";
+import { decodeCommandEnvelope } from "../../src/state/envelope";
 import { decodeWire, encodeWire, encodeWireChecked, type WireCodecOptions } from "../../src/protocol/wire";
 import { maxMessageBytes, type WireMessage } from "../../src/protocol/wire-types";
 import { heartbeat, validMessages } from "./fixtures";
-import { parseRaftHeader } from "./raft-parser-double";
 
-const options: WireCodecOptions = { parseRaftMessage: parseRaftHeader };
+const options: WireCodecOptions = {};
 const utf8 = new TextEncoder();
 
 function decodeJson(value: unknown, from = "cli") {
@@ -64,6 +65,7 @@ describe("wire: refusals are specific", () => {
 
   it("passes on raft's own validation errors", () => {
     expect(decodeJson({ v: 1, kind: "raft", msg: { ...heartbeat, type: "bogus" } }, "n1")).toMatchObject({ error: { code: "invalid-raft-message" } });
+    expect(decodeJson({ v: 1, kind: "raft", msg: { ...heartbeat, term: -1 } }, "n1")).toMatchObject({ error: { code: "invalid-raft-message" } });
   });
 
   it("requires seq on writes but not on reads", () => {
@@ -88,5 +90,25 @@ describe("wire: refusals are specific", () => {
     expect(decodeJson({ ...base, result: 1, error: { code: "timeout", message: "m" } })).toMatchObject({ error: { field: "result" } });
     expect(decodeJson({ ...base, error: { code: "Not Kebab", message: "m" } })).toMatchObject({ error: { field: "error.code" } });
     expect(decodeJson({ ...base, error: { code: "timeout" } })).toMatchObject({ error: { field: "error.message" } });
+  });
+});
+
+describe("encodeClientCommand", () => {
+  const request = { requestId: "r", clientId: "cli", seq: 3, op: { module: "kv", command: { type: "put", key: "k", value: "v" } } };
+
+  it("builds the envelope the state machine decodes, with the session fields", () => {
+    const data = encodeClientCommand(request, 1234);
+    expect(data.ok && decodeCommandEnvelope(data.value)).toEqual({
+      ok: true,
+      value: { module: "kv", clientId: "cli", seq: 3, proposedAtMs: 1234, command: request.op.command },
+    });
+  });
+
+  it("refuses a command whose JSON escaping overflows the raft entry bound", () => {
+    const control = { ...request, op: { module: "kv", command: { type: "put", key: "k", value: "\u0001".repeat(200_000) } } };
+    expect(encodeClientCommand(control, 0)).toMatchObject({
+      ok: false,
+      error: { code: "value-too-large", message: expect.stringContaining("(maxEntryDataBytes)") },
+    });
   });
 });

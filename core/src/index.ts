@@ -5,4 +5,6 @@ export * from "./state/index";
 export * from "./protocol/index";
 export * from "./vm/index";
 export * from "./scheduler/index";
+export * from "./node/index";
+export * from "./client/index";
 export * from "./raft/index";

@@ -1,0 +1,1 @@
+export { ClusterClient, defaultClusterClientConfig, type ClientOutcome, type ClientPorts, type ClusterClientConfig } from "./cluster-client";

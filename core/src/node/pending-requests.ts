@@ -1,0 +1,89 @@
+import type { ClientOp } from "../protocol/client-ops";
+
+/**
+ * Client requests this node has taken on and not yet answered: proposals
+ * waiting for their entry to apply, reads waiting for ReadIndex, and requests
+ * forwarded to the leader waiting for its reply. Bounded by count; each entry
+ * expires at a deadline on this node's monotonic clock.
+ */
+export interface PendingRequest {
+  /** Unique within this node's table: requests from different clients may share a requestId. */
+  readonly key: string;
+  /** What the requester called it; echoed in the response. */
+  readonly requestId: string;
+  /** Endpoint to answer (a client, or the follower that forwarded the request). */
+  readonly replyTo: string;
+  readonly deadlineMs: number;
+  readonly waitingFor: WaitingFor;
+  /** The operation, for reads answered after ReadIndex. */
+  readonly op: ClientOp | null;
+}
+
+export type WaitingFor =
+  | { readonly kind: "apply"; readonly index: number; readonly term: number }
+  | { readonly kind: "read"; readonly index: number | null }
+  | { readonly kind: "forward"; readonly leaderId: string };
+
+export class PendingRequests {
+  private readonly byId = new Map<string, PendingRequest>();
+  /** Proposals by log index, so applying an entry finds its waiter in O(1). */
+  private readonly keyByIndex = new Map<number, string>();
+
+  constructor(private readonly maxPendingRequests: number) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  isFull(): boolean {
+    return this.byId.size >= this.maxPendingRequests;
+  }
+
+  has(key: string): boolean {
+    return this.byId.has(key);
+  }
+
+  get(key: string): PendingRequest | undefined {
+    return this.byId.get(key);
+  }
+
+  add(request: PendingRequest): void {
+    this.byId.set(request.key, request);
+    if (request.waitingFor.kind === "apply") this.keyByIndex.set(request.waitingFor.index, request.key);
+  }
+
+  update(key: string, waitingFor: WaitingFor): void {
+    const found = this.byId.get(key);
+    if (found === undefined) return;
+    this.take(key);
+    this.add({ ...found, waitingFor });
+  }
+
+  take(key: string): PendingRequest | undefined {
+    const found = this.byId.get(key);
+    if (found === undefined) return undefined;
+    this.byId.delete(key);
+    if (found.waitingFor.kind === "apply" && this.keyByIndex.get(found.waitingFor.index) === key) {
+      this.keyByIndex.delete(found.waitingFor.index);
+    }
+    return found;
+  }
+
+  /** The proposal waiting for the entry at `index`, removed from the table. */
+  takeProposalAt(index: number): PendingRequest | undefined {
+    const key = this.keyByIndex.get(index);
+    return key === undefined ? undefined : this.take(key);
+  }
+
+  /** Requests whose predicate holds, removed from the table, in key order (deterministic). */
+  takeWhere(predicate: (request: PendingRequest) => boolean): PendingRequest[] {
+    const taken: PendingRequest[] = [];
+    for (const request of this.byId.values()) if (predicate(request)) taken.push(request);
+    for (const request of taken) this.take(request.key);
+    return taken.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  expired(nowMs: number): PendingRequest[] {
+    return this.takeWhere((request) => request.deadlineMs <= nowMs);
+  }
+}

@@ -1,0 +1,5 @@
+export { BlixardCluster, type BlixardClusterOptions } from "./blixard-cluster";
+export { RaftSafetyChecker } from "./checkers/raft-safety";
+export { convergenceProblem } from "./convergence";
+export { DEFAULT_KV_WORKLOAD, KvClientProcess, type KvClientStats, type KvWorkloadConfig } from "./kv-client-process";
+export { kvScenario, setupKv, KV_CLIENTS, type KvRun } from "./kv-scenario";

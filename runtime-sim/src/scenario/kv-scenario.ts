@@ -1,0 +1,87 @@
+import { defaultClusterClientConfig } from "@blixard/core";
+import { checkRegisterHistory, describeCheckResult, HistoryRecorder } from "../linearizability/index";
+import { FAULT_CLASSES } from "../nemesis/fault-classes";
+import type { Scenario, ScenarioContext, ScenarioRun } from "../run/scenario";
+import { usFromMs } from "../world/time";
+import { BlixardCluster } from "./blixard-cluster";
+import { convergenceProblem } from "./convergence";
+import { DEFAULT_KV_WORKLOAD, KvClientProcess } from "./kv-client-process";
+
+/** Clients per run: enough concurrency for anomalies to show, few enough for the checker. */
+export const KV_CLIENTS = 5;
+/** After faults stop, a leader must exist within this long (20 election timeouts of 0.5–1 s). */
+export const LEADER_AFTER_QUIET_MS_MAX = 10_000;
+/** Clients stop issuing new ops at this share of the quiet phase, so every op in flight can complete before the end. */
+const CLIENT_STOP_QUIET_PERCENT = 50;
+
+export interface KvRun extends ScenarioRun {
+  readonly cluster: BlixardCluster;
+  readonly clients: readonly KvClientProcess[];
+}
+
+/**
+ * `kv`: a Blixard cluster under KV clients doing reads, writes and cas on a
+ * few contended keys. Raft safety is checked after every event; at the end
+ * the cluster must have converged and the client history must be linearizable.
+ */
+export const kvScenario: Scenario = {
+  name: "kv",
+  description: "Blixard nodes under concurrent KV clients (read/write/cas), history checked for linearizability",
+  supportedFaults: FAULT_CLASSES,
+  setup: (context) => setupKv(context),
+};
+
+export function setupKv(context: ScenarioContext): KvRun {
+  const { sim, nodeIds, faultsEndUs, endUs } = context;
+  const cluster = new BlixardCluster(sim, nodeIds);
+  const history = new HistoryRecorder();
+  const nowNs = () => sim.nowUs() * 1000;
+  const clients: KvClientProcess[] = [];
+  for (let i = 0; i < KV_CLIENTS; i++) {
+    const config = defaultClusterClientConfig(nodeIds);
+    clients.push(sim.addClient(`c${i}`, (rt) => new KvClientProcess(rt, i, config, DEFAULT_KV_WORKLOAD, history, nowNs)));
+  }
+  const okAtQuiet = { value: 0 };
+  const stopUs = faultsEndUs + Math.floor(((endUs - faultsEndUs) * CLIENT_STOP_QUIET_PERCENT) / 100);
+  sim.scheduleAt(stopUs, "workload.drain", () => {
+    for (const client of clients) client.stop();
+  });
+  sim.scheduleAt(Math.min(endUs, faultsEndUs + usFromMs(LEADER_AFTER_QUIET_MS_MAX)), "liveness.leader", () => {
+    if (cluster.leaders().length === 0) {
+      sim.fail("liveness", "kv.leader-elected", `no leader ${LEADER_AFTER_QUIET_MS_MAX} ms after faults stopped`);
+    }
+  });
+  sim.addEndCheck("kv.converged", () => convergenceProblem(cluster));
+  sim.addEndCheck("kv.clients-finished", () => {
+    const busy = clients.map((c, i) => (c.idle ? null : `c${i}`)).filter((c) => c !== null);
+    return busy.length === 0 ? null : `client ops still in flight at the end: ${busy.join(", ")}`;
+  });
+  sim.addEndCheck("kv.progress-after-faults", () => {
+    const okTotal = clients.reduce((sum, c) => sum + c.stats.ok, 0);
+    return okTotal > okAtQuiet.value ? null : `no client op succeeded after faults stopped (${okTotal} ok in total)`;
+  });
+  let linearizability = "not checked";
+  sim.addEndCheck("kv.linearizable", () => {
+    const checked = checkRegisterHistory(history.events());
+    if (!checked.ok) return `history malformed: ${checked.error.message}`;
+    linearizability = `${checked.value.verdict} (${checked.value.keys.length} keys, ${checked.value.searchSteps} search steps)`;
+    return checked.value.verdict === "not-linearizable" ? describeCheckResult(checked.value) : null;
+  });
+  return {
+    cluster,
+    clients,
+    onQuiet: () => {
+      okAtQuiet.value = clients.reduce((sum, c) => sum + c.stats.ok, 0);
+    },
+    summary: () => ({
+      opsOk: clients.reduce((sum, c) => sum + c.stats.ok, 0),
+      opsFailed: clients.reduce((sum, c) => sum + c.stats.failed, 0),
+      opsIndeterminate: clients.reduce((sum, c) => sum + c.stats.indeterminate, 0),
+      attempts: clients.reduce((sum, c) => sum + c.stats.attempts, 0),
+      appliedIndexMax: cluster.safety.highestAppliedIndex(),
+      linearizability,
+      nodesRefusingCorruptStorage: cluster.refusedNodes().size,
+    }),
+    history: () => history.events(),
+  };
+}

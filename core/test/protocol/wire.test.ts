@@ -59,7 +59,7 @@ describe("wire: refusals are specific", () => {
   });
 
   it("refuses a client request whose clientId is not the transport sender", () => {
-    const [request] = validMessages[1] as [WireMessage, string];
+    const [request] = validMessages.find(([m]) => m.kind === "client-request") as [WireMessage, string];
     expect(decodeWire(encodeWire(request), "mallory", options)).toMatchObject({ error: { code: "forged-sender", field: "clientId" } });
   });
 

@@ -6,7 +6,7 @@ import type { HistoryEvent, HistoryFormatError, Operation, RegisterValue } from 
 
 export type LinearizabilityVerdict = "linearizable" | "not-linearizable" | "unknown";
 
-export interface CheckOptions {
+export interface LinearizabilityCheckOptions {
   /** Search budget for each key; deterministic, unlike a wall-clock budget. */
   readonly maxSearchStepsPerKey?: number;
 }
@@ -14,7 +14,7 @@ export interface CheckOptions {
 export const DEFAULT_MAX_SEARCH_STEPS_PER_KEY = 5_000_000;
 
 /** Why a key's history is not linearizable: how far a linearization got, and where it got stuck. */
-export interface Violation {
+export interface LinearizabilityViolation {
   readonly key: string;
   /** The longest linearizable prefix found, in linearization order, with the register after each. */
   readonly longestPrefix: ReadonlyArray<{ readonly operation: Operation; readonly stateAfter: RegisterValue }>;
@@ -26,25 +26,25 @@ export interface Violation {
   readonly pending: readonly Operation[];
 }
 
-export interface KeyCheckResult {
+export interface KeyLinearizabilityResult {
   readonly key: string;
   readonly verdict: LinearizabilityVerdict;
   /** Operations of this key the search considered (fails and indeterminate reads are left out). */
   readonly operationCount: number;
   readonly searchSteps: number;
-  readonly violation?: Violation;
+  readonly violation?: LinearizabilityViolation;
 }
 
-export interface CheckResult {
+export interface LinearizabilityCheckResult {
   /** not-linearizable if any key is; else unknown if any key ran out of budget; else linearizable. */
   readonly verdict: LinearizabilityVerdict;
   /** One entry per key, sorted by key. */
-  readonly keys: readonly KeyCheckResult[];
+  readonly keys: readonly KeyLinearizabilityResult[];
   readonly searchSteps: number;
 }
 
 /** Checks a register history, each key on its own (linearizability is compositional). */
-export function checkRegisterOperations(operations: readonly Operation[], options: CheckOptions = {}): CheckResult {
+export function checkRegisterOperations(operations: readonly Operation[], options: LinearizabilityCheckOptions = {}): LinearizabilityCheckResult {
   const maxSteps = options.maxSearchStepsPerKey ?? DEFAULT_MAX_SEARCH_STEPS_PER_KEY;
   const byKey = new Map<string, Operation[]>();
   for (const operation of operations) {
@@ -58,20 +58,20 @@ export function checkRegisterOperations(operations: readonly Operation[], option
 }
 
 /** Pairs a raw event history into operations and checks it. */
-export function checkRegisterHistory(events: readonly HistoryEvent[], options: CheckOptions = {}): Result<CheckResult, HistoryFormatError> {
+export function checkRegisterHistory(events: readonly HistoryEvent[], options: LinearizabilityCheckOptions = {}): Result<LinearizabilityCheckResult, HistoryFormatError> {
   const operations = pairOperations(events);
   if (!operations.ok) return operations;
   return { ok: true, value: checkRegisterOperations(operations.value, options) };
 }
 
-function checkOneKey(key: string, operations: readonly Operation[], maxSteps: number): KeyCheckResult {
+function checkOneKey(key: string, operations: readonly Operation[], maxSteps: number): KeyLinearizabilityResult {
   const { search, source } = registerSearchOperations(operations);
   const outcome = searchLinearization(registerModel, search, maxSteps);
   const base = { key, operationCount: search.length, searchSteps: outcome.steps };
   if (outcome.verdict !== "not-linearizable") return { ...base, verdict: outcome.verdict };
   const { deadEnd } = outcome;
   const longestPrefix = deadEnd.prefix.map((index, position) => ({ operation: source[index]!, stateAfter: deadEnd.statesAfter[position] as RegisterValue }));
-  const violation: Violation = {
+  const violation: LinearizabilityViolation = {
     key,
     longestPrefix,
     stateAtDeadEnd: longestPrefix.length === 0 ? registerModel.initial : longestPrefix[longestPrefix.length - 1]!.stateAfter,
@@ -81,7 +81,7 @@ function checkOneKey(key: string, operations: readonly Operation[], maxSteps: nu
   return { ...base, verdict: "not-linearizable", violation };
 }
 
-function overallVerdict(results: readonly KeyCheckResult[]): LinearizabilityVerdict {
+function overallVerdict(results: readonly KeyLinearizabilityResult[]): LinearizabilityVerdict {
   if (results.some((result) => result.verdict === "not-linearizable")) return "not-linearizable";
   if (results.some((result) => result.verdict === "unknown")) return "unknown";
   return "linearizable";

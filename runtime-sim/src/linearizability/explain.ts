@@ -1,4 +1,4 @@
-import type { CheckResult, Violation } from "./check";
+import type { LinearizabilityCheckResult, LinearizabilityViolation } from "./check";
 import type { Operation, RegisterValue } from "./types";
 
 /** Bound on prefix lines printed; the tail of the prefix is what leads into the anomaly. */
@@ -10,7 +10,7 @@ export function describeOperation(operation: Operation): string {
 }
 
 /** A human-readable account of one key's anomaly. */
-export function describeViolation(violation: Violation): string {
+export function describeViolation(violation: LinearizabilityViolation): string {
   const lines = [`key ${JSON.stringify(violation.key)} is not linearizable.`];
   const prefix = violation.longestPrefix;
   lines.push(`Longest linearizable prefix: ${prefix.length} operation(s)${prefix.length > PREFIX_LINES_MAX ? `, last ${PREFIX_LINES_MAX} shown` : ""}:`);
@@ -27,7 +27,7 @@ export function describeViolation(violation: Violation): string {
 }
 
 /** One line per key, plus each violation's account. */
-export function describeCheckResult(result: CheckResult): string {
+export function describeCheckResult(result: LinearizabilityCheckResult): string {
   const lines = [`verdict: ${result.verdict} (${result.keys.length} key(s), ${result.searchSteps} search steps)`];
   for (const key of result.keys) {
     lines.push(`  key ${JSON.stringify(key.key)}: ${key.verdict}, ${key.operationCount} operation(s), ${key.searchSteps} steps`);

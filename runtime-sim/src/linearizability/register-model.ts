@@ -25,7 +25,6 @@ export const registerModel: SearchModel<RegisterValue, RegisterInput> = {
   },
   // "\u0001" marks absent so that no string value can collide with it.
   stateKey: (state) => (state === null ? "\u0001" : `=${state}`),
-  describeState: (state) => (state === null ? "absent" : JSON.stringify(state)),
   inputKey: (input) => JSON.stringify(input),
 };
 

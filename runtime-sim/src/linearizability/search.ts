@@ -8,7 +8,6 @@ export interface SearchModel<State, Input> {
   step(state: State, input: Input): { readonly ok: boolean; readonly next: State };
   /** Equal states give equal keys; used to memoise visited (linearized set, state) pairs. */
   stateKey(state: State): string;
-  describeState(state: State): string;
   /** Equal inputs give equal keys: indeterminate operations with equal inputs are interchangeable. */
   inputKey(input: Input): string;
 }

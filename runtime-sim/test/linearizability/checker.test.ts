@@ -4,11 +4,11 @@ import {
   describeCheckResult,
   describeViolation,
   HistoryRecorder,
-  type CheckOptions,
-  type CheckResult,
+  type LinearizabilityCheckOptions,
+  type LinearizabilityCheckResult,
 } from "../../src/linearizability/index";
 
-function check(recorder: HistoryRecorder, options?: CheckOptions): CheckResult {
+function check(recorder: HistoryRecorder, options?: LinearizabilityCheckOptions): LinearizabilityCheckResult {
   const result = checkRegisterHistory(recorder.events(), options);
   if (!result.ok) throw new Error(result.error.message);
   return result.value;

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkRegisterHistory, describeViolation, parseJepsenRegisterLog, type CheckResult } from "../../../runtime-sim/src/linearizability/index";
+import { checkRegisterHistory, describeViolation, parseJepsenRegisterLog, type LinearizabilityCheckResult } from "../../../runtime-sim/src/linearizability/index";
 import { describe, expect, it } from "vitest";
 
 // Imported by path until runtime-sim/src/index.ts re-exports the checker.
@@ -21,7 +21,7 @@ const labels = new Map<string, boolean>(
     }),
 );
 
-function checkFile(file: string): { result: CheckResult; elapsedMs: number } {
+function checkFile(file: string): { result: LinearizabilityCheckResult; elapsedMs: number } {
   const startedMs = performance.now();
   const events = parseJepsenRegisterLog(readFileSync(join(fixtures, file), "utf8"));
   if (!events.ok) throw new Error(`${file}: ${events.error.message}`);

@@ -44,8 +44,8 @@ export function validateHistoryEvent(raw: unknown, line: number, limits: History
   for (const name of EVENT_FIELDS) {
     if (!(name in record)) return err(historyFormatError("history-missing-field", line, name, "required field is missing"));
   }
-  const process = checkNonNegativeInteger(record.process, line, "process");
-  if (!process.ok) return process;
+  const processId = checkNonNegativeInteger(record.process, line, "process");
+  if (!processId.ok) return processId;
   const type = checkMember(record.type, HISTORY_EVENT_TYPES, line, "type");
   if (!type.ok) return type;
   const f = checkMember(record.f, OPERATION_FUNCTIONS, line, "f");
@@ -56,7 +56,7 @@ export function validateHistoryEvent(raw: unknown, line: number, limits: History
   if (!value.ok) return value;
   const time = checkNonNegativeInteger(record.time, line, "time");
   if (!time.ok) return time;
-  return ok({ process: process.value, type: type.value, f: f.value, key: key.value, value: value.value, time: time.value });
+  return ok({ process: processId.value, type: type.value, f: f.value, key: key.value, value: value.value, time: time.value });
 }
 
 function checkNonNegativeInteger(raw: unknown, line: number, field: string): Checked<number> {

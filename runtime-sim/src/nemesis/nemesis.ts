@@ -157,7 +157,7 @@ export class Nemesis {
     this.sim.crash(id, { tornWrites: true });
     this.count("disk", "torn-crash", `node=${id}`);
     const files = this.sim.disk(id).durableFiles();
-    if (files.length > 0 && random.chance(1, 2)) {
+    if (files.length > 0 && random.chance(3, 4)) {
       const file = random.pick(files);
       const bits = this.sim.disk(id).flipBits(file, random.nextInt(1, 3), this.sim.diskRandom(id));
       this.rottedNodes.add(id);

@@ -54,11 +54,11 @@ export function drawSwarm(random: SimRandom, classes: readonly FaultClass[], nod
     maxMessageBytes: 4 * 1024 * 1024,
   };
   const meanIntervalUs: Partial<Record<FaultClass, number>> = {};
-  if (has("network")) meanIntervalUs.network = interval(random, 1 * SECOND_US, 8 * SECOND_US, intensity);
-  if (has("crash")) meanIntervalUs.crash = interval(random, 2 * SECOND_US, 15 * SECOND_US, intensity);
-  if (has("disk")) meanIntervalUs.disk = interval(random, 4 * SECOND_US, 20 * SECOND_US, intensity);
-  if (has("clock")) meanIntervalUs.clock = interval(random, 1 * SECOND_US, 10 * SECOND_US, intensity);
-  if (has("process")) meanIntervalUs.process = interval(random, 2 * SECOND_US, 10 * SECOND_US, intensity);
+  if (has("network")) meanIntervalUs.network = interval(random, SECOND_US / 2, 4 * SECOND_US, intensity);
+  if (has("crash")) meanIntervalUs.crash = interval(random, 1 * SECOND_US, 6 * SECOND_US, intensity);
+  if (has("disk")) meanIntervalUs.disk = interval(random, 2 * SECOND_US, 8 * SECOND_US, intensity);
+  if (has("clock")) meanIntervalUs.clock = interval(random, SECOND_US / 2, 4 * SECOND_US, intensity);
+  if (has("process")) meanIntervalUs.process = interval(random, 1 * SECOND_US, 6 * SECOND_US, intensity);
   if (has("byzantine")) meanIntervalUs.byzantine = interval(random, 5 * SECOND_US, 20 * SECOND_US, intensity);
   const minority = Math.max(0, Math.floor((nodeCount - 1) / 2));
   const allCrash = intensity >= 0.5 && random.chance(1, 10);

@@ -74,7 +74,7 @@ export class ToyCounterNode {
     if (this.control.incrementing) {
       this.own++;
       this.write();
-      if (this.rt.random.nextInt(0, 9) < 8) this.sync(); // else: left unsynced until next tick
+      if (this.rt.random.nextInt(0, 9) < 6) this.sync(); // else: left unsynced until next tick
     } else if (this.own !== this.syncedOwn) {
       this.sync();
     }

@@ -8,3 +8,4 @@ export * from "./scheduler/index";
 export * from "./node/index";
 export * from "./client/index";
 export * from "./raft/index";
+export * from "./state/cluster/index";

@@ -13,7 +13,7 @@ export interface HostState {
   readonly vms: readonly PlacedVm[];
 }
 
-export interface ClusterState {
+export interface SchedulingState {
   /** Sorted by host id. */
   readonly hosts: readonly HostState[];
   readonly byId: ReadonlyMap<string, HostState>;
@@ -21,7 +21,7 @@ export interface ClusterState {
 }
 
 /** Derive per-host free resources and groups from a view, independent of input order. */
-export function clusterStateOf(view: SchedulerView): ClusterState {
+export function schedulingStateOf(view: SchedulerView): SchedulingState {
   const sorted = [...view.hosts].sort((a, b) => compareIds(a.id, b.id));
   const used = new Map<string, { allocated: Resources; groups: Set<string>; vms: PlacedVm[] }>();
   for (const h of sorted) used.set(h.id, { allocated: ZERO_RESOURCES, groups: new Set(), vms: [] });

@@ -1,7 +1,7 @@
 import { compareIds, describeResources, RESOURCE_NAMES, RESOURCE_UNITS } from "./resources-math";
 import type { ResourceName } from "./resources-math";
 import { exclusionFor } from "./cluster-view";
-import type { ClusterState, Exclusion } from "./cluster-view";
+import type { SchedulingState, Exclusion } from "./cluster-view";
 import type { VmRequest } from "./types";
 
 /** Largest free amount of one resource, and where, among hosts short of it. */
@@ -14,7 +14,7 @@ interface Largest {
  * Nomad-style account of why no host fits: how many hosts each constraint
  * eliminated, and for resources, the best that was on offer.
  */
-export function explainUnplaceable(state: ClusterState, vm: VmRequest): string {
+export function explainUnplaceable(state: SchedulingState, vm: VmRequest): string {
   const head = `VM ${vm.name} needs ${describeResources(vm.resources)}`;
   if (state.hosts.length === 0) return `${head}; the cluster has no hosts`;
   const counts = new Map<string, number>();

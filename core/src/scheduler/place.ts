@@ -1,6 +1,6 @@
 import { compareIds, freeScore } from "./resources-math";
-import { clusterStateOf, exclusionFor } from "./cluster-view";
-import type { ClusterState, HostState } from "./cluster-view";
+import { schedulingStateOf, exclusionFor } from "./cluster-view";
+import type { SchedulingState, HostState } from "./cluster-view";
 import { explainHost, explainUnplaceable } from "./explain";
 import { findPreemption } from "./preempt";
 import type { Decision, SchedulerView, Strategy, VmRequest } from "./types";
@@ -14,14 +14,14 @@ import type { Decision, SchedulerView, Strategy, VmRequest } from "./types";
 export function placeVm(view: SchedulerView, vm: VmRequest, strategy: Strategy): Decision {
   const already = view.placed.find((p) => p.name === vm.name);
   if (already !== undefined) return { kind: "unplaceable", reason: `VM ${vm.name} is already placed on host ${already.hostId}` };
-  const state = clusterStateOf(view);
+  const state = schedulingStateOf(view);
   const chosen = chooseHost(state, view.roundRobinCursor, vm, strategy);
   if (chosen !== null) return { kind: "placed", hostId: chosen.host.id };
   return decideWithoutFit(state, vm, strategy);
 }
 
 /** What to do when no host fits as-is: preempt if allowed, else explain. */
-export function decideWithoutFit(state: ClusterState, vm: VmRequest, strategy: Strategy): Decision {
+export function decideWithoutFit(state: SchedulingState, vm: VmRequest, strategy: Strategy): Decision {
   const pinned = strategy.kind === "manual" ? strategy.hostId : null;
   const why = pinned === null ? explainUnplaceable(state, vm) : explainPinned(state, vm, pinned);
   if (pinned !== null && !state.byId.has(pinned)) return { kind: "unplaceable", reason: why };
@@ -36,7 +36,7 @@ export function decideWithoutFit(state: ClusterState, vm: VmRequest, strategy: S
   };
 }
 
-function explainPinned(state: ClusterState, vm: VmRequest, hostId: string): string {
+function explainPinned(state: SchedulingState, vm: VmRequest, hostId: string): string {
   const h = state.byId.get(hostId);
   if (h === undefined) return `VM ${vm.name} is pinned to host ${hostId}, which is not registered`;
   const ex = exclusionFor(h, vm);
@@ -44,7 +44,7 @@ function explainPinned(state: ClusterState, vm: VmRequest, hostId: string): stri
   return `VM ${vm.name} is pinned to host ${hostId}: ${detail}`;
 }
 
-function chooseHost(state: ClusterState, cursor: string | null, vm: VmRequest, strategy: Strategy): HostState | null {
+function chooseHost(state: SchedulingState, cursor: string | null, vm: VmRequest, strategy: Strategy): HostState | null {
   switch (strategy.kind) {
     case "manual": {
       const h = state.byId.get(strategy.hostId);
@@ -59,7 +59,7 @@ function chooseHost(state: ClusterState, cursor: string | null, vm: VmRequest, s
 }
 
 /** First feasible host after the cursor in id order, wrapping around. */
-function roundRobin(state: ClusterState, cursor: string | null, vm: VmRequest): HostState | null {
+function roundRobin(state: SchedulingState, cursor: string | null, vm: VmRequest): HostState | null {
   const n = state.hosts.length;
   let start = 0;
   if (cursor !== null) {
@@ -78,7 +78,7 @@ function roundRobin(state: ClusterState, cursor: string | null, vm: VmRequest): 
  * the same for every host, so this orders hosts as "after placement" would).
  * Hosts are visited in id order, so a strict comparison keeps the lowest id on ties.
  */
-function bestByScore(state: ClusterState, vm: VmRequest, most: boolean): HostState | null {
+function bestByScore(state: SchedulingState, vm: VmRequest, most: boolean): HostState | null {
   let best: HostState | null = null;
   let bestScore = 0;
   for (const h of state.hosts) {

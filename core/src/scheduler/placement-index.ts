@@ -1,5 +1,5 @@
 import { assert } from "../errors";
-import { clusterStateOf } from "./cluster-view";
+import { schedulingStateOf } from "./cluster-view";
 import { decideWithoutFit } from "./place";
 import { compareIds, freeScore, normaliserFor } from "./resources-math";
 import type { Normaliser } from "./resources-math";
@@ -65,7 +65,7 @@ export class PlacementIndex {
     const already = this.placed.get(vm.name);
     if (already !== undefined) return { kind: "unplaceable", reason: `VM ${vm.name} is already placed on host ${already.vm.hostId}` };
     const slot = this.choose(vm, strategy);
-    if (slot < 0) return decideWithoutFit(clusterStateOf(this.view()), vm, strategy);
+    if (slot < 0) return decideWithoutFit(schedulingStateOf(this.view()), vm, strategy);
     const hostId = this.hosts[slot]?.id as string;
     this.record({ name: vm.name, hostId, resources: vm.resources, antiAffinityGroup: vm.antiAffinityGroup, priority: vm.priority });
     return { kind: "placed", hostId };

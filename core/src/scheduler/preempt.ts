@@ -1,6 +1,6 @@
 import { addResources, compareIds, firstShortfall, RESOURCE_NAMES } from "./resources-math";
 import { hardExclusion } from "./cluster-view";
-import type { ClusterState, HostState } from "./cluster-view";
+import type { SchedulingState, HostState } from "./cluster-view";
 import { PREEMPTION_EVICTIONS_MAX } from "./types";
 import type { PlacedVm, VmRequest } from "./types";
 import type { Resources } from "../vm/spec";
@@ -19,7 +19,7 @@ export interface PreemptionPlan {
  * first) and then pruned of any victim not needed; exact minimum sets are a
  * multi-dimensional knapsack, and the greedy pick is bounded and deterministic.
  */
-export function findPreemption(state: ClusterState, vm: VmRequest, onlyHostId: string | null): PreemptionPlan | null {
+export function findPreemption(state: SchedulingState, vm: VmRequest, onlyHostId: string | null): PreemptionPlan | null {
   let best: PreemptionPlan | null = null;
   for (const h of state.hosts) {
     if (onlyHostId !== null && h.host.id !== onlyHostId) continue;

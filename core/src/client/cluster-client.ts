@@ -48,6 +48,8 @@ const retryableNoEffect = new Set(["not-leader", "unavailable", "proposal-backpr
 const retryableUnknown = new Set(["timeout"]);
 
 interface InFlight {
+  /** This client's op counter: request ids must never repeat, or a duplicated old reply would answer a new op. */
+  readonly opNumber: number;
   readonly op: ClientOp;
   readonly seq: number | null;
   readonly done: (outcome: ClientOutcome) => void;
@@ -68,6 +70,7 @@ export class ClusterClient {
   private readonly codec: WireCodecOptions;
   private readonly ops: ClientOpRegistry;
   private nextSeq = 1;
+  private nextOpNumber = 1;
   private leaderGuess: string | null = null;
   private rotation = 0;
   private current: InFlight | null = null;
@@ -95,7 +98,7 @@ export class ClusterClient {
     if (this.current !== null) return false;
     const readOnly = this.ops.isReadOnly(op);
     const seq = readOnly ? null : this.nextSeq++;
-    this.current = { op, seq, done, attempt: 0, mayHaveTakenEffect: false, requestIds: new Set(), timer: null, lastError: null };
+    this.current = { opNumber: this.nextOpNumber++, op, seq, done, attempt: 0, mayHaveTakenEffect: false, requestIds: new Set(), timer: null, lastError: null };
     this.sendAttempt(this.current);
     return true;
   }
@@ -107,7 +110,7 @@ export class ClusterClient {
     }
     flight.attempt += 1;
     const target = this.pickTarget();
-    const requestId = `${this.ports.clientId}/${flight.seq ?? "r"}/${flight.attempt}`;
+    const requestId = requestIdOf(this.ports.clientId, flight);
     flight.requestIds.add(requestId);
     const message: WireMessage = {
       v: 1,
@@ -143,7 +146,7 @@ export class ClusterClient {
   }
 
   private onError(flight: InFlight, requestId: string, error: WireError, leaderHint: string | null): void {
-    const latest = requestId === `${this.ports.clientId}/${flight.seq ?? "r"}/${flight.attempt}`;
+    const latest = requestId === requestIdOf(this.ports.clientId, flight);
     if (!latest) return; // an older attempt's error: the newest attempt is still running
     flight.lastError = error;
     if (retryableNoEffect.has(error.code) || retryableUnknown.has(error.code)) {
@@ -191,6 +194,10 @@ export class ClusterClient {
       hint: flight.mayHaveTakenEffect ? "the write may still take effect, at most once" : "nothing was applied; retry later",
     };
   }
+}
+
+function requestIdOf(clientId: string, flight: InFlight): string {
+  return `${clientId}/${flight.opNumber}/${flight.attempt}`;
 }
 
 /** Validation errors come from the leader's admission check or from apply; either way the op has no effect. */

@@ -3,13 +3,13 @@ import type { TimerHandle } from "../ports/clock";
 import type { Runtime } from "../ports/runtime";
 import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops";
 import { notLeader, requestTimeout, unavailable } from "../protocol/client-errors";
+import { encodeClientCommand } from "../protocol/client-command";
 import { decodeWire, encodeWire, type WireCodecOptions } from "../protocol/wire";
 import type { ClientRequestBody, WireError, WireMessage } from "../protocol/wire-types";
 import { parseRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
 import type { RaftMessage } from "../raft/messages";
 import type { Ready, RaftStatus } from "../raft/types";
-import { encodeCommandEnvelope } from "../state/envelope";
 import type { AnyStateModule } from "../state/queryable";
 import { type ApplyOutcome, StateMachine } from "../state/state-machine";
 import { RaftLogStore } from "../storage/index";
@@ -252,13 +252,9 @@ export class BlixardNode {
       this.pending.add({ ...waiter, requestId: body.requestId, deadlineMs, waitingFor: { kind: "read", index: null }, op: body.op });
       return ok(undefined);
     }
-    const data = encodeCommandEnvelope({
-      module: body.op.module,
-      ...(body.seq === undefined || waiter === null ? {} : { clientId: body.clientId, seq: body.seq }),
-      proposedAtMs: Math.max(0, Math.floor(this.runtime.clock.wallClockMs())),
-      command: body.op.command,
-    });
-    const proposed = raft.propose(data);
+    const data = encodeClientCommand(body, Math.max(0, Math.floor(this.runtime.clock.wallClockMs())));
+    if (!data.ok) return data;
+    const proposed = raft.propose(data.value);
     if (!proposed.ok) return proposed;
     if (waiter !== null) {
       const { index, term } = proposed.value;

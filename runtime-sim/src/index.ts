@@ -24,3 +24,4 @@ export * from "./run/scenario";
 export * from "./run/registry";
 export * from "./run/runner";
 export { toyScenario } from "./toy/toy-scenario";
+export * from "./run/seed-file";

@@ -46,6 +46,8 @@ export function replayStorage(disk: Disk, nodeId: string): Result<ReplayOutcome,
   const log = replaySegments(disk, nodeId, files, snapshot.value);
   if (!log.ok) return log;
   const { replayer, tornTailDiscarded } = log.value;
+  const unanchored = replayer.finish();
+  if (unanchored !== null) return err(unanchored);
 
   let hardState = storedHardState.value;
   if (hardState === null) {
@@ -105,7 +107,7 @@ function replaySegments(disk: Disk, nodeId: string, files: string[], snapshot: S
       pending.push({ record: decoded.value, segment, offset });
       if (decoded.value.end) {
         for (const item of pending) {
-          const problem = replayer.apply(item.record, item.segment);
+          const problem = replayer.apply(item.record, item.segment, item.offset);
           if (problem !== null) return err(storageCorrupt(nodeId, item.segment.file, item.offset, problem));
         }
         pending = [];
@@ -126,12 +128,21 @@ function replaySegments(disk: Disk, nodeId: string, files: string[], snapshot: S
   return ok({ replayer, segments, tornTailDiscarded: true, repair });
 }
 
-/** Applies committed log records in order, checking every invariant the writer promised. */
+/**
+ * Applies committed log records in order, checking every invariant the writer promised.
+ *
+ * Live entries (above the snapshot) must form one contiguous run. Where older
+ * segments were compacted away, the stream may open with entries that a later
+ * truncate record voids, so whether the run starts right after the snapshot is
+ * checked once every record has been applied (see `finish`).
+ */
 class LogReplayer {
   readonly live: Entry[] = [];
   sawCommittedRecord = false;
   private readonly snapshotIndex: number;
   private readonly snapshotTerm: number;
+  /** Where the current live run's first entry was read, for the final check's error. */
+  private runStart = { file: "", offset: 0 };
 
   constructor(
     readonly nodeId: string,
@@ -148,15 +159,16 @@ class LogReplayer {
   }
 
   /** Returns what is wrong with `record` here, or null. */
-  apply(record: LogRecord, segment: SegmentInfo): string | null {
+  apply(record: LogRecord, segment: SegmentInfo, offset: number): string | null {
     this.sawCommittedRecord = true;
     switch (record.type) {
       case "entry":
-        return this.applyEntry(record.entry, segment);
+        return this.applyEntry(record.entry, segment, offset);
       case "truncate": {
         const from = record.fromIndex;
         if (from > this.lastIndex() + 1) return `truncate from ${from} is past the log end ${this.lastIndex()}`;
-        this.live.length = Math.max(0, Math.min(this.live.length, from - this.snapshotIndex - 1));
+        const first = this.live[0];
+        if (first) this.live.length = Math.max(0, Math.min(this.live.length, from - first.index));
         this.segments.noteTruncate(from);
         return null;
       }
@@ -173,21 +185,33 @@ class LogReplayer {
     }
   }
 
+  /** After the last record: the live run must start right after the snapshot. Returns the error, or null. */
+  finish(): StorageCorruption | null {
+    const first = this.live[0];
+    if (first === undefined) return null;
+    const { file, offset } = this.runStart;
+    if (first.index !== this.snapshotIndex + 1) {
+      return storageCorrupt(this.nodeId, file, offset, `the first entry after snapshot index ${this.snapshotIndex} is ${first.index}: entries in between are missing`);
+    }
+    if (first.term < this.snapshotTerm) {
+      return storageCorrupt(this.nodeId, file, offset, `entry ${first.index} has term ${first.term}, below the snapshot term ${this.snapshotTerm}`);
+    }
+    return null;
+  }
+
   /** Entries at or below the snapshot are history the snapshot covers; only what follows it must line up. */
-  private applyEntry(entry: Entry, segment: SegmentInfo): string | null {
+  private applyEntry(entry: Entry, segment: SegmentInfo, offset: number): string | null {
     this.segments.noteEntry(segment, entry.index);
     const previous = this.live[this.live.length - 1];
     if (entry.index <= this.snapshotIndex) {
       return previous === undefined ? null : `entry ${entry.index} goes back below the snapshot after entry ${previous.index} without a truncate record`;
     }
     if (previous === undefined) {
-      if (entry.index !== this.snapshotIndex + 1) return `the first entry after snapshot index ${this.snapshotIndex} is ${entry.index}: entries in between are missing`;
-      if (entry.term < this.snapshotTerm) return `entry ${entry.index} has term ${entry.term}, below the snapshot term ${this.snapshotTerm}`;
-      this.live.push(entry);
-      return null;
+      this.runStart = { file: segment.file, offset };
+    } else {
+      if (entry.index !== previous.index + 1) return `entry ${entry.index} does not follow entry ${previous.index}: a gap or overlap in the log`;
+      if (entry.term < previous.term) return `entry ${entry.index} has term ${entry.term}, below the previous entry's term ${previous.term}`;
     }
-    if (entry.index !== previous.index + 1) return `entry ${entry.index} does not follow entry ${previous.index}: a gap or overlap in the log`;
-    if (entry.term < previous.term) return `entry ${entry.index} has term ${entry.term}, below the previous entry's term ${previous.term}`;
     this.live.push(entry);
     return null;
   }

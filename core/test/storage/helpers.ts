@@ -44,17 +44,26 @@ export class CrashPoint extends Error {
 }
 
 /**
- * Lets `writesBeforeCrash` mutating calls (append/overwrite/remove/sync) through
- * to a MemoryDisk, then throws CrashPoint instead of performing the next one.
+ * Wraps a MemoryDisk; once armed, lets `writes` more mutating calls
+ * (append/overwrite/remove/sync) through, then throws CrashPoint instead of
+ * performing the next one.
  */
 export class CrashPointDisk implements Disk {
   private writesLeft: number;
 
   constructor(
     private readonly inner: MemoryDisk,
-    writesBeforeCrash: number,
+    writesBeforeCrash = Number.POSITIVE_INFINITY,
   ) {
     this.writesLeft = writesBeforeCrash;
+  }
+
+  arm(writes: number): void {
+    this.writesLeft = writes;
+  }
+
+  disarm(): void {
+    this.writesLeft = Number.POSITIVE_INFINITY;
   }
 
   list(): string[] {

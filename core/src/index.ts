@@ -9,3 +9,4 @@ export * from "./node/index";
 export * from "./client/index";
 export * from "./raft/index";
 export * from "./state/cluster/index";
+export * from "./storage/index";

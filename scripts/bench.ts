@@ -1,0 +1,54 @@
+/**
+ * Bench runner: `pnpm bench [name...]`. Each module under scripts/bench/ exports
+ * a `Bench`; adding one is one line in BENCHES. Results print as a table with
+ * the measured value, its target and its ratio to a baseline measured in the
+ * same run (so numbers compare across machines). `--strict` exits 1 on a miss.
+ */
+import { simSpeedBench } from "./bench/sim-speed";
+
+export interface BenchMeasurement {
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: string;
+  /** Minimum acceptable value, if the metric has a target. */
+  readonly target?: number;
+  /** Value divided by the in-run baseline, when there is one. */
+  readonly ratio?: number;
+  readonly baselineMetric?: string;
+}
+
+export interface Bench {
+  readonly name: string;
+  readonly description: string;
+  run(): BenchMeasurement[];
+}
+
+const BENCHES: readonly Bench[] = [simSpeedBench];
+
+function format(value: number): string {
+  return value >= 1000 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2);
+}
+
+function main(args: readonly string[]): number {
+  const strict = args.includes("--strict");
+  const wanted = args.filter((a) => !a.startsWith("--"));
+  const unknown = wanted.filter((w) => !BENCHES.some((b) => b.name === w));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown bench: ${unknown.join(", ")}; available: ${BENCHES.map((b) => b.name).join(", ")}\n`);
+    return 2;
+  }
+  let missed = 0;
+  for (const bench of BENCHES.filter((b) => wanted.length === 0 || wanted.includes(b.name))) {
+    process.stdout.write(`\n== ${bench.name}: ${bench.description}\n`);
+    for (const m of bench.run()) {
+      const meets = m.target === undefined || m.value >= m.target;
+      if (!meets) missed++;
+      const target = m.target === undefined ? "" : `  target >= ${format(m.target)} ${meets ? "ok" : "MISSED"}`;
+      const ratio = m.ratio === undefined ? "" : `  (${m.ratio.toFixed(3)}x ${m.baselineMetric ?? "baseline"})`;
+      process.stdout.write(`  ${m.metric.padEnd(44)} ${format(m.value).padStart(14)} ${m.unit}${ratio}${target}\n`);
+    }
+  }
+  return strict && missed > 0 ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));

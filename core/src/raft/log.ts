@@ -79,14 +79,19 @@ export class RaftLog {
   /**
    * Follower append (AppendEntries receiver): if our log holds (prevIndex,
    * prevTerm), drop any conflicting suffix and add the new entries. Returns the
-   * index of the last entry the leader sent, or undefined on mismatch.
+   * index of the last entry the leader sent, or why it refused.
    */
-  maybeAppend(prevIndex: number, prevTerm: number, entries: readonly Entry[]): { lastNewIndex: number; truncated: boolean } | undefined {
-    if (!this.matchTerm(prevIndex, prevTerm)) return undefined;
+  maybeAppend(
+    prevIndex: number,
+    prevTerm: number,
+    entries: readonly Entry[],
+  ): { lastNewIndex: number; truncated: boolean } | "mismatch" | "conflicts-with-committed" {
+    if (!this.matchTerm(prevIndex, prevTerm)) return "mismatch";
     const lastNewIndex = prevIndex + entries.length;
     const conflict = entries.find((e) => e.index > this.snapshotIndex && !this.matchTerm(e.index, e.term));
     if (conflict === undefined) return { lastNewIndex, truncated: false };
-    assert(conflict.index > this.committed, "never overwrite a committed entry", `conflict at ${conflict.index}, committed ${this.committed}`);
+    // Only a faulty or forged leader asks this; refuse rather than lose committed data.
+    if (conflict.index <= this.committed) return "conflicts-with-committed";
     const truncated = conflict.index <= this.lastIndex();
     this.entries.length = conflict.index - this.snapshotIndex - 1;
     this.stableIndex = Math.min(this.stableIndex, conflict.index - 1);

@@ -124,7 +124,15 @@ export function handleAppend(r: RaftCore, m: AppendRequest): Result<void> {
     return ok(undefined);
   }
   const result = r.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries);
-  if (result === undefined) {
+  if (result === "conflicts-with-committed") {
+    return err(
+      blixardError("append-conflicts-with-committed", `${m.from} tried to overwrite entries at or below commit index ${r.log.committed} on ${r.id}`, {
+        nodeId: r.id,
+        hint: "the sender's log disagrees with committed history: it is faulty or forged",
+      }),
+    );
+  }
+  if (result === "mismatch") {
     const hint = r.log.findConflictByTerm(Math.min(m.prevLogIndex, r.log.lastIndex()), m.prevLogTerm);
     respondAppend(r, m.from, { success: false, matchIndex: 0, rejectIndex: m.prevLogIndex, hintIndex: hint.index, hintTerm: hint.term });
     return ok(undefined);

@@ -9,7 +9,14 @@ import type { ToyObserver } from "./toy-node";
  * the process table changed.
  */
 export class ToyChecker implements ToyObserver {
+  /** Highest count each node ever synced: no honest message may carry more. */
   private readonly maxSynced = new Map<string, number>();
+  /**
+   * What each node's disk must still hold: the highest synced count since its
+   * last DETECTED corruption (detected rot is acknowledged data loss; the node
+   * then re-learns its count from peers).
+   */
+  private readonly durableFloor = new Map<string, number>();
   private readonly maxWritten = new Map<string, number>();
   private violation: string | null = null;
   private processVersion = -1;
@@ -27,16 +34,18 @@ export class ToyChecker implements ToyObserver {
 
   synced(node: string, count: number): void {
     if (count > (this.maxSynced.get(node) ?? 0)) this.maxSynced.set(node, count);
+    if (count > (this.durableFloor.get(node) ?? 0)) this.durableFloor.set(node, count);
   }
 
   recovered(node: string, log: RecoveredLog): void {
     this.stats.recoveries++;
     if (log.corrupt) this.stats.corruptLogs++;
     if (log.tornTail) this.stats.tornTails++;
-    const synced = this.maxSynced.get(node) ?? 0;
+    const floor = this.durableFloor.get(node) ?? 0;
     const written = this.maxWritten.get(node) ?? 0;
-    if (!log.corrupt && log.count < synced) {
-      this.flag(`node ${node} recovered count ${log.count} from disk but had synced ${synced}: a synced write was lost`);
+    if (log.corrupt) this.durableFloor.set(node, log.count);
+    else if (log.count < floor) {
+      this.flag(`node ${node} recovered count ${log.count} from disk but had synced ${floor}: a synced write was lost`);
     }
     if (log.count > written) this.flag(`node ${node} recovered count ${log.count} but never wrote more than ${written}: garbage passed the checksum`);
   }

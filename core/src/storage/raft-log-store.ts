@@ -32,7 +32,13 @@ export interface OpenedStore {
  * snapshot, and the log as append-only checksummed segments. Every call writes
  * its whole change and then syncs, so after a crash open() recovers exactly the
  * last completed call. See records.ts for how truncation and snapshot installs
- * are logged, framing.ts for the record format.
+ * are logged (as appended records, never by rewriting a segment: appends plus
+ * batch-end markers keep every crash point simple), framing.ts for the record format.
+ *
+ * Segments a new snapshot covers are deleted only after the snapshot is synced:
+ * compact() syncs twice for that; persist() keeps to one sync and leaves the
+ * deletions to be made durable by the next sync (a segment that comes back
+ * after a crash holds only entries the snapshot covers, which replay skips).
  *
  * After a disk I/O failure the store refuses further writes: what reached the
  * device is unknown, so the node must restart and recover from disk.

@@ -105,14 +105,18 @@ export class SystemClock implements Clock {
     // Bounded: a callback that sets a zero-delay timer gets it on the next wakeup, not this loop.
     const budget = this.heap.length;
     const nowMs = this.monotonicMs();
-    for (let fired = 0; fired < budget && !this.closed; fired++) {
-      const head = this.heap[0];
-      if (head === undefined || head.deadlineMs > nowMs) break;
-      heapPop(this.heap);
-      if (!this.live.delete(head.timerId)) continue;
-      head.fire();
+    try {
+      for (let fired = 0; fired < budget && !this.closed; fired++) {
+        const head = this.heap[0];
+        if (head === undefined || head.deadlineMs > nowMs) break;
+        heapPop(this.heap);
+        if (!this.live.delete(head.timerId)) continue;
+        head.fire();
+      }
+    } finally {
+      // A callback that throws still must not stop every later timer.
+      this.armWakeup();
     }
-    this.armWakeup();
   }
 }
 

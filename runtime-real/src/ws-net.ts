@@ -1,7 +1,8 @@
 import type { AddressInfo } from "node:net";
-import { WebSocket, WebSocketServer, type RawData } from "ws";
-import { blixardError, type BlixardError, type EndpointId, type NetEndpoint, type RandomSource, type Tracer } from "@blixard/core";
-import { decodeHello, decodeReject, encodeData, encodeHello, encodeReject, FRAME_DATA, FRAME_REJECT, isValidEndpointId } from "./ws-frames";
+import { WebSocket, WebSocketServer } from "ws";
+import { type BlixardError, type EndpointId, type NetEndpoint, type RandomSource, type Tracer } from "@blixard/core";
+import { encodeData, FRAME_DATA, isValidEndpointId } from "./ws-frames";
+import { answerHandshake, openHandshake, toBytes, type HandshakeSettings } from "./ws-handshake";
 import { enqueueDropOldest, newPeerLink, reconnectDelayMs, shouldReplace, type PeerConnection, type PeerLink } from "./peer-link";
 
 /**
@@ -43,9 +44,10 @@ export interface PeerStatus {
 }
 
 const CLOSE_DUPLICATE = 4009;
-const CLOSE_REJECTED = 4001;
 const CLOSE_PROTOCOL = 4002;
 const CLOSE_SHUTDOWN = 1001;
+/** How long close() waits for peers to acknowledge the close frame before cutting the sockets. */
+const CLOSE_WAIT_MS = 200;
 
 type Settings = Required<Omit<WsNetOptions, "listen" | "peers" | "tracer" | "random">>;
 
@@ -139,13 +141,20 @@ export class WsNet implements NetEndpoint {
     if (this.closed) return;
     this.closed = true;
     if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
+    const closing: Promise<void>[] = [];
     for (const link of this.links.values()) {
       if (link.retryTimer !== undefined) clearTimeout(link.retryTimer);
       link.dialling?.terminate();
-      link.active?.socket.close(CLOSE_SHUTDOWN, "shutdown");
       link.queue.length = 0;
+      const socket = link.active?.socket;
+      if (socket === undefined || socket.readyState === WebSocket.CLOSED) continue;
+      closing.push(new Promise((resolve) => socket.once("close", () => resolve())));
+      socket.close(CLOSE_SHUTDOWN, "shutdown");
     }
     for (const socket of this.pendingInbound) socket.terminate();
+    // Say goodbye (peers then skip the "disconnected" trace), but never wait on a peer for long.
+    await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    for (const link of this.links.values()) link.active?.socket.terminate();
     const server = this.server;
     if (server === undefined) return;
     for (const client of server.clients) client.terminate();
@@ -199,41 +208,22 @@ export class WsNet implements NetEndpoint {
   }
 
   private acceptInbound(socket: WebSocket): void {
-    if (this.closed || this.pendingInbound.size >= this.settings.maxInboundConnections) {
+    // ws tracks every accepted socket in server.clients (this one included).
+    if (this.closed || (this.server?.clients.size ?? 0) > this.settings.maxInboundConnections) {
       socket.close(1013, "too many connections");
       return;
     }
     this.pendingInbound.add(socket);
-    const timer = setTimeout(() => {
-      this.tracer.warn("net.handshake-timeout", { direction: "inbound", timeoutMs: this.settings.handshakeTimeoutMs });
-      socket.terminate();
-    }, this.settings.handshakeTimeoutMs);
-    socket.on("error", (error) => this.tracer.warn("net.socket-error", { direction: "inbound", error: error.message }));
-    socket.once("close", () => {
-      clearTimeout(timer);
-      this.pendingInbound.delete(socket);
-    });
-    socket.once("message", (data, isBinary) => {
-      clearTimeout(timer);
-      this.pendingInbound.delete(socket);
-      const hello = decodeHello(toBytes(data, isBinary), { clusterId: this.settings.clusterId, selfId: this.selfId, expectedId: undefined });
-      const problem = !hello.ok ? hello.error : hello.value.endpointId === this.selfId ? selfConnection(this.selfId) : undefined;
-      if (problem !== undefined || !hello.ok) {
-        this.reject(socket, problem ?? blixardError("handshake-malformed", "bad hello"));
-        return;
-      }
-      socket.send(encodeHello({ clusterId: this.settings.clusterId, endpointId: this.selfId }), { binary: true });
-      const peerId = hello.value.endpointId;
-      const link = this.links.get(peerId) ?? newPeerLink(peerId, undefined);
-      this.links.set(peerId, link);
-      this.adopt(link, { socket, dialledBySelf: false, alive: true });
-    });
-  }
-
-  private reject(socket: WebSocket, error: BlixardError): void {
-    this.tracer.warn("net.handshake-rejected", { direction: "inbound", code: error.code, message: error.message });
-    if (socket.readyState === WebSocket.OPEN) socket.send(encodeReject(error), { binary: true });
-    socket.close(CLOSE_REJECTED, error.code);
+    answerHandshake(
+      socket,
+      this.handshakeSettings(),
+      (peerId) => {
+        const link = this.links.get(peerId) ?? newPeerLink(peerId, undefined);
+        this.links.set(peerId, link);
+        this.adopt(link, { socket, dialledBySelf: false, alive: true });
+      },
+      () => this.pendingInbound.delete(socket),
+    );
   }
 
   // ---- dialling side --------------------------------------------------------
@@ -241,41 +231,24 @@ export class WsNet implements NetEndpoint {
   private ensureDialling(link: PeerLink): void {
     if (this.closed || link.url === undefined || link.dialling !== undefined || link.retryTimer !== undefined) return;
     if (isOpen(link.active)) return;
-    const url = link.url;
-    const socket = new WebSocket(url, {
-      maxPayload: this.settings.maxMessageBytes + 1,
-      handshakeTimeout: this.settings.handshakeTimeoutMs,
+    link.dialling = openHandshake(link.url, link.peerId, this.handshakeSettings(), {
+      authenticated: (socket) => {
+        link.dialling = undefined;
+        link.failuresInRow = 0;
+        link.lastError = undefined;
+        this.adopt(link, { socket, dialledBySelf: true, alive: true });
+      },
+      failed: (error) => {
+        link.dialling = undefined;
+        link.lastError = error;
+        this.scheduleRedial(link);
+      },
     });
-    link.dialling = socket;
-    let authenticated = false;
-    socket.on("error", (error) => {
-      link.lastError = blixardError("peer-unreachable", `cannot reach ${link.peerId} at ${url}: ${error.message}`);
-    });
-    socket.once("open", () => socket.send(encodeHello({ clusterId: this.settings.clusterId, endpointId: this.selfId }), { binary: true }));
-    socket.once("message", (data, isBinary) => {
-      const frame = toBytes(data, isBinary);
-      if (frame[0] === FRAME_REJECT) {
-        link.lastError = decodeReject(frame);
-        socket.close(CLOSE_REJECTED, link.lastError.code);
-        return;
-      }
-      const hello = decodeHello(frame, { clusterId: this.settings.clusterId, selfId: this.selfId, expectedId: link.peerId });
-      if (!hello.ok) {
-        link.lastError = hello.error;
-        socket.close(CLOSE_REJECTED, hello.error.code);
-        return;
-      }
-      authenticated = true;
-      link.dialling = undefined;
-      link.failuresInRow = 0;
-      link.lastError = undefined;
-      this.adopt(link, { socket, dialledBySelf: true, alive: true });
-    });
-    socket.once("close", () => {
-      if (authenticated) return;
-      if (link.dialling === socket) link.dialling = undefined;
-      this.scheduleRedial(link);
-    });
+  }
+
+  private handshakeSettings(): HandshakeSettings {
+    const { clusterId, maxMessageBytes, handshakeTimeoutMs } = this.settings;
+    return { selfId: this.selfId, clusterId, maxMessageBytes, handshakeTimeoutMs, tracer: this.tracer };
   }
 
   private scheduleRedial(link: PeerLink): void {
@@ -320,7 +293,7 @@ export class WsNet implements NetEndpoint {
   }
 
   private receive(link: PeerLink, connection: PeerConnection, frame: Uint8Array, isBinary: boolean): void {
-    if (link.active !== connection) return;
+    // A connection losing the duplicate tie-break may still carry a few frames: they are authenticated, keep them.
     if (!isBinary || frame[0] !== FRAME_DATA) {
       const kind = isBinary ? `frame kind ${String(frame[0])}` : "a text frame";
       this.tracer.warn("net.protocol-violation", { peer: link.peerId, detail: `${kind} after the handshake` });
@@ -361,17 +334,4 @@ export class WsNet implements NetEndpoint {
 
 function isOpen(connection: PeerConnection | undefined): boolean {
   return connection !== undefined && connection.socket.readyState === WebSocket.OPEN;
-}
-
-function selfConnection(selfId: string): BlixardError {
-  return blixardError("self-connection", `an endpoint announced this node's own id ${selfId}`, {
-    hint: "two nodes share one id, or a node lists itself as a peer",
-  });
-}
-
-function toBytes(data: RawData, isBinary: boolean): Uint8Array {
-  if (!isBinary) return new Uint8Array(0);
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

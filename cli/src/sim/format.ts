@@ -1,8 +1,9 @@
-import type { ChalkInstance } from "chalk";
+import { Chalk } from "chalk";
 import { FAULT_CLASSES, formatFaultClasses, formatTraceEvent, formatUs, type RunReport } from "@blixard/runtime-sim";
 
 /** Human-readable report of one run; the last line is exactly `trace: <hex>`. */
-export function formatReport(report: RunReport, c: ChalkInstance, seedNote: string): string[] {
+export function formatReport(report: RunReport, colors: boolean, seedNote: string): string[] {
+  const c = new Chalk({ level: colors ? 1 : 0 });
   const o = report.options;
   const lines: string[] = [];
   lines.push(c.bold(`blixard sim  workload=${o.workload} nodes=${o.nodes} duration=${o.durationSeconds}s faults=${formatFaultClasses(o.faults)} intensity=${o.intensity}`));

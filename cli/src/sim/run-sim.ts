@@ -66,6 +66,6 @@ export function runSimCommand(args: SimArgs, env: NodeJS.ProcessEnv): number {
     }
   }
   if (args.json) out(JSON.stringify(reportJson(report)));
-  else for (const line of formatReport(report, c, seed.note)) out(line);
+  else for (const line of formatReport(report, colorful, seed.note)) out(line);
   return report.outcome === "ok" ? 0 : 1;
 }

@@ -29,6 +29,8 @@ interface Statements {
   readonly deleteFile: Database.Statement<[string]>;
 }
 
+const MAX_FILE_NAME_CHARS = 255;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS chunks (
@@ -135,6 +137,10 @@ export class SqliteDisk implements Disk {
 
   private write(op: string, file: string, body: () => void): void {
     this.run(op, file, () => {
+      // Same rule as the simulator's disk, so a name that works in simulation works here.
+      if (typeof file !== "string" || file.length === 0 || file.length > MAX_FILE_NAME_CHARS || file.includes("/")) {
+        throw new DiskIoError(this.nodeId, op, String(file), `file names must be 1..${MAX_FILE_NAME_CHARS} chars without "/"`);
+      }
       if (!this.db.inTransaction) this.db.exec("BEGIN IMMEDIATE");
       body();
     });

@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { DiskIoError } from "@blixard/core";
 import { fromUtf8, utf8, type ContractContext } from "./contract-types";
 
 export function diskCases(context: ContractContext): void {
@@ -22,6 +23,17 @@ export function diskCases(context: ContractContext): void {
     disk.overwrite("meta", new Uint8Array(0));
     expect(disk.read("meta")).toEqual(new Uint8Array(0));
     expect(disk.list()).toEqual(["log", "meta"]);
+  });
+
+  it("refuses an empty file name, one with '/', or one over 255 chars with DiskIoError", async () => {
+    const cluster = await context.cluster(["n1"]);
+    const { disk } = cluster.runtime("n1");
+    for (const name of ["", "dir/file", "x".repeat(256)]) {
+      expect(() => disk.append(name, utf8("x")), JSON.stringify(name)).toThrow(DiskIoError);
+      expect(() => disk.overwrite(name, utf8("x"))).toThrow(DiskIoError);
+    }
+    disk.append("x".repeat(255), utf8("ok"));
+    expect(disk.list()).toEqual(["x".repeat(255)]);
   });
 
   it("returns a copy: mutating the appended buffer or a read result changes nothing stored", async () => {

@@ -1,4 +1,4 @@
-import type { NodeId } from "../../src/raft/log-types";
+import type { Entry, NodeId } from "../../src/raft/log-types";
 import { describeEntry, type Network } from "./network";
 
 /**
@@ -22,10 +22,15 @@ export class SafetyChecker {
     else if (seen !== value) throw new Error(`state-machine safety: ${node} applied ${value} at ${index}, another node applied ${seen}`);
   }
 
-  check(): void {
+  private checks = 0;
+
+  /** Cheap checks every call; every `fullEvery` calls, re-verify whole logs rather than only their new parts. */
+  check(fullEvery = 20): void {
+    const full = this.checks++ % fullEvery === 0;
     this.checkElectionSafety();
-    this.recordCommitted();
-    this.checkLogMatching();
+    this.recordCommitted(full);
+    this.checkLogMatching(full);
+    if (full) this.completenessChecked.clear();
     this.checkLeaderCompleteness();
   }
 
@@ -39,10 +44,16 @@ export class SafetyChecker {
     }
   }
 
-  private recordCommitted(): void {
+  /** Per node: committed entries up to here were already compared with the global record. */
+  private readonly verifiedUpTo = new Map<NodeId, number>();
+
+  private recordCommitted(full: boolean): void {
     for (const n of this.net.nodes.values()) {
       const s = n.raft.status();
+      const from = full ? 0 : (this.verifiedUpTo.get(n.id) ?? 0);
+      this.verifiedUpTo.set(n.id, s.commitIndex);
       for (const e of n.raft.entriesInMemory()) {
+        if (e.index <= from) continue;
         if (e.index > s.commitIndex) break;
         const seen = this.committed.get(e.index);
         if (seen === undefined) this.committed.set(e.index, { entry: describeEntry(e), term: s.term });
@@ -53,30 +64,43 @@ export class SafetyChecker {
     }
   }
 
-  private checkLogMatching(): void {
+  private checkLogMatching(full: boolean): void {
     const nodes = [...this.net.nodes.values()];
+    const logs = nodes.map((n) => n.raft.entriesInMemory());
+    const statuses = nodes.map((n) => n.raft.status());
     for (let i = 0; i < nodes.length; i++) {
       for (let j = i + 1; j < nodes.length; j++) {
         const a = nodes[i]!.raft;
         const b = nodes[j]!.raft;
-        const lo = Math.max(a.status().firstIndex, b.status().firstIndex);
-        let hi = Math.min(a.status().lastIndex, b.status().lastIndex);
+        const sa = statuses[i]!;
+        const sb = statuses[j]!;
+        // Below both commit indexes, entries were already compared with the global committed record.
+        const lo = Math.max(sa.firstIndex, sb.firstIndex, full ? 0 : Math.min(sa.commitIndex, sb.commitIndex) + 1);
+        let hi = Math.min(sa.lastIndex, sb.lastIndex);
         while (hi >= lo && a.logTermAt(hi) !== b.logTermAt(hi)) hi--;
-        const ea = new Map(a.entriesInMemory().map((e) => [e.index, describeEntry(e)]));
-        const eb = new Map(b.entriesInMemory().map((e) => [e.index, describeEntry(e)]));
+        const at = (log: readonly Entry[], first: number, k: number) => {
+          const e = log[k - first];
+          return e === undefined ? undefined : describeEntry(e);
+        };
         for (let k = lo; k <= hi; k++) {
-          if (ea.get(k) !== eb.get(k)) {
-            throw new Error(`log matching: ${nodes[i]!.id} and ${nodes[j]!.id} agree on the term at ${hi} but differ at ${k}: ${ea.get(k)} vs ${eb.get(k)}`);
+          const ea = at(logs[i]!, sa.firstIndex, k);
+          const eb = at(logs[j]!, sb.firstIndex, k);
+          if (ea !== eb) {
+            throw new Error(`log matching: ${nodes[i]!.id} and ${nodes[j]!.id} agree on the term at ${hi} but differ at ${k}: ${ea} vs ${eb}`);
           }
         }
       }
     }
   }
 
+  /** A leader never drops entries while it leads a term, so one check per (leader, term) suffices. */
+  private readonly completenessChecked = new Set<string>();
+
   private checkLeaderCompleteness(): void {
     for (const n of this.net.nodes.values()) {
       const s = n.raft.status();
-      if (s.role !== "leader") continue;
+      if (s.role !== "leader" || this.completenessChecked.has(`${n.id}@${s.term}`)) continue;
+      this.completenessChecked.add(`${n.id}@${s.term}`);
       const mine = new Map(n.raft.entriesInMemory().map((e) => [e.index, describeEntry(e)]));
       for (const [index, c] of this.committed) {
         if (c.term >= s.term || index < s.firstIndex) continue;

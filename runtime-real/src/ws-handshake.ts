@@ -53,6 +53,11 @@ export function openHandshake(url: string, expectedId: string, settings: Handsha
   const socket = new WebSocket(url, { maxPayload: settings.maxMessageBytes + 1, handshakeTimeout: settings.handshakeTimeoutMs });
   let error: BlixardError = blixardError("peer-unreachable", `connection to ${expectedId} at ${url} closed during the handshake`);
   let done = false;
+  // ws bounds the HTTP upgrade; this bounds the hello answer too, so a mute listener cannot wedge the dial.
+  const timer = setTimeout(() => {
+    error = blixardError("handshake-timeout", `${expectedId} at ${url} did not complete the handshake within ${settings.handshakeTimeoutMs} ms`);
+    socket.terminate();
+  }, settings.handshakeTimeoutMs);
   socket.on("error", (cause) => {
     error = blixardError("peer-unreachable", `cannot reach ${expectedId} at ${url}: ${cause.message}`, { hint: "is the node running and the address right?" });
   });
@@ -67,9 +72,11 @@ export function openHandshake(url: string, expectedId: string, settings: Handsha
       return;
     }
     done = true;
+    clearTimeout(timer);
     outcome.authenticated(socket);
   });
   socket.once("close", () => {
+    clearTimeout(timer);
     if (!done) outcome.failed(error);
   });
   return socket;

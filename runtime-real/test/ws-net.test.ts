@@ -109,6 +109,19 @@ describe("WsNet", () => {
     expect(b.inbox).toEqual([]);
   });
 
+  it("gives up on a listener that accepts the connection but never answers the hello, and says so", async () => {
+    const { WebSocketServer } = await import("ws");
+    const mute = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => mute.once("listening", resolve));
+    const a = await node("a", { handshakeTimeoutMs: 100 });
+    a.net.addPeer("m", `ws://127.0.0.1:${(mute.address() as { port: number }).port}`);
+    a.net.send("m", bytes("hello?"));
+    await waitFor(() => a.net.peerStatus("m")?.lastError?.code === "handshake-timeout", 2_000);
+    expect(a.net.peerStatus("m")).toMatchObject({ connected: false, queuedMessages: 1 });
+    for (const client of mute.clients) client.terminate();
+    await new Promise((resolve) => mute.close(resolve));
+  });
+
   it("serves clients on the node port and replies over the client's own connection", async () => {
     const n1 = await node("n1");
     const client = await WsNet.startClient({ clusterId: "test", tracer: new RecordingTracer(), random: new CryptoRandom(), peers: { n1: n1.url } });

@@ -1,4 +1,4 @@
-import { blixardError, err, ok, type Result } from "../errors";
+import { assert, blixardError, err, ok, type Result } from "../errors";
 import { type ConfigChange, isMember, isVoter } from "./cluster-config";
 import { notLeader } from "./errors-raft";
 import type { Entry, NodeId, Snapshot } from "./log-types";
@@ -13,7 +13,6 @@ import { leaderAppend } from "./replication";
 import { becomeFollower, tick } from "./roles";
 import { step } from "./step";
 import type { PeerProgress, RaftConfig, RaftInitialState, RaftStatus, Ready } from "./types";
-import { assert } from "../errors";
 
 /**
  * One node's Raft state machine: pure and synchronous. Inputs are tick(),
@@ -129,7 +128,7 @@ export class Raft {
     };
     if (r.role !== "leader") return base;
     const progress: Record<NodeId, PeerProgress> = {};
-    for (const id of [...r.progress.keys()].sort()) progress[id] = (r.progress.get(id) as NonNullable<ReturnType<typeof r.progress.get>>).view();
+    for (const [id, pr] of [...r.progress.entries()].sort(([x], [y]) => (x < y ? -1 : 1))) progress[id] = pr.view();
     return { ...base, progress };
   }
 

@@ -10,3 +10,4 @@ export * from "./client/index";
 export * from "./raft/index";
 export * from "./state/cluster/index";
 export * from "./storage/index";
+export * from "./controller/index";

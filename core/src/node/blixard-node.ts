@@ -47,6 +47,8 @@ export class BlixardNode {
   private forwardCounter = 0;
   private healthState: NodeHealth = "starting";
   private failure: BlixardError | null = null;
+  private appliedSinceNotify: { outcome: ApplyOutcome; entry: Entry }[] = [];
+  private snapshotReplacedState = false;
 
   constructor(
     readonly runtime: Runtime,
@@ -299,6 +301,8 @@ export class BlixardNode {
       for (const readState of rd.readStates) this.readConfirmed(readState.requestId, readState.index);
       if (rd.softState !== null) this.roleChanged(rd.softState.role, rd.softState.term, rd.softState.leaderId);
       raft.advance(rd);
+      // Services run after advance: what they propose lands in the next Ready, never inside this one.
+      this.notifyServices(rd.softState);
       if (rd.committedEntries.length > 0 || rd.readStates.length > 0) this.answerReads();
       this.maybeSnapshot();
     }
@@ -324,14 +328,14 @@ export class BlixardNode {
     this.lastSnapshotIndex = snapshot.meta.index;
     this.options.observer?.snapshotInstalled?.(this.nodeId, snapshot.meta.index, snapshot.meta.term);
     this.runtime.tracer.event("snapshot-installed", { node: this.nodeId, index: snapshot.meta.index, term: snapshot.meta.term });
-    for (const service of this.services) service.stateReplaced?.();
+    this.snapshotReplacedState = true;
   }
 
   private applyEntry(entry: Entry): void {
     if (entry.index <= this.sm.appliedIndex) return; // already in the restored snapshot
     const outcome = this.sm.apply(entry);
     this.options.observer?.entryApplied?.(this.nodeId, entry, this.sm.digest);
-    for (const service of this.services) service.applied?.(outcome);
+    if (this.services.length > 0) this.appliedSinceNotify.push({ outcome, entry });
     const waiter = this.pending.takeProposalAt(entry.index);
     if (waiter === undefined) return;
     if (waiter.waitingFor.kind === "apply" && waiter.waitingFor.term === entry.term) {
@@ -373,7 +377,18 @@ export class BlixardNode {
         this.replyError(request.replyTo, request.requestId, notLeader(this.nodeId, leaderId), leaderId);
       }
     }
-    for (const service of this.services) service.roleChanged?.(role, term, leaderId);
+  }
+
+  private notifyServices(softState: Ready["softState"]): void {
+    if (this.services.length === 0) return;
+    const applied = this.appliedSinceNotify;
+    this.appliedSinceNotify = [];
+    for (const service of this.services) {
+      if (softState !== null) service.roleChanged?.(softState.role, softState.term, softState.leaderId);
+      if (this.snapshotReplacedState) service.stateReplaced?.();
+      for (const { outcome, entry } of applied) service.applied?.(outcome, entry);
+    }
+    this.snapshotReplacedState = false;
   }
 
   private maybeSnapshot(): void {

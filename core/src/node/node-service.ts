@@ -1,4 +1,6 @@
+import type { Entry } from "../raft/log-types";
 import type { RaftRole } from "../raft/types";
+import { ClusterModule } from "../state/cluster/module";
 import { KvModule } from "../state/kv/module";
 import type { AnyStateModule } from "../state/queryable";
 import type { ApplyOutcome } from "../state/state-machine";
@@ -13,8 +15,8 @@ export interface NodeService {
   stop?(): void;
   /** Once per Raft tick. */
   tick?(): void;
-  /** After each committed entry is applied on this node. */
-  applied?(outcome: ApplyOutcome): void;
+  /** After each committed entry is applied on this node (called once the Ready that applied it is done). */
+  applied?(outcome: ApplyOutcome, entry: Entry): void;
   /** After the state machine was replaced wholesale by a snapshot. */
   stateReplaced?(): void;
   roleChanged?(role: RaftRole | string, term: number, leaderId: string | null): void;
@@ -22,5 +24,5 @@ export interface NodeService {
 
 /** The modules every node's state machine runs. */
 export function defaultModules(): AnyStateModule[] {
-  return [new KvModule()];
+  return [new KvModule(), new ClusterModule()];
 }

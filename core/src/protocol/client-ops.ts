@@ -3,7 +3,9 @@ import { kvModuleName } from "../state/kv/module";
 import type { KvCommand } from "../state/kv/types";
 import { isKvReadOnly, validateKvCommand } from "../state/kv/validate";
 import { invalidRequest, type ClientError } from "./client-errors";
-import { checkOnlyFields, join, readObject, readString } from "./fields";
+import { ClusterModule } from "../state/cluster/module";
+import { clusterModuleName } from "../state/cluster/types";
+import { checkOnlyFields, type Fields, isPlainObject, join, readObject, readString } from "./fields";
 
 /**
  * A client operation names the state module it targets and carries that
@@ -75,8 +77,36 @@ export class ClientOpRegistry {
   }
 }
 
+const clusterQueryTypes = ["list-vms", "list-hosts", "pending-vms", "get-vm", "vms-on-host"];
+const clusterModuleForValidation = new ClusterModule();
+
+/** Cluster operations: commands are validated by the module itself; queries by shape here. */
+export const clusterClientOps: ClientOpHandler = {
+  module: clusterModuleName,
+  validate: (command, field) => {
+    const type = isPlainObject(command) ? command["type"] : undefined;
+    if (typeof type === "string" && clusterQueryTypes.includes(type)) return validateClusterQuery(command as Fields, field);
+    const validated = clusterModuleForValidation.validate(command);
+    if (validated.ok) return validated;
+    return err(invalidRequest(`${field}`, validated.error.message));
+  },
+  isReadOnly: (command) => clusterQueryTypes.includes(String((command as { type?: unknown }).type)),
+};
+
+function validateClusterQuery(query: Fields, field: string): Result<unknown, ClientError> {
+  const type = String(query["type"]);
+  const allowed = type === "get-vm" ? ["type", "name"] : type === "vms-on-host" ? ["type", "hostId"] : ["type"];
+  const only = checkOnlyFields(query, allowed, field);
+  if (!only.ok) return only;
+  for (const name of allowed.slice(1)) {
+    const value = readString(query, name, field);
+    if (!value.ok) return value;
+  }
+  return ok(query);
+}
+
 /** Every module's client operations. Add a module's handler here, in one place. */
-export const clientOpHandlers: readonly ClientOpHandler[] = [kvClientOps];
+export const clientOpHandlers: readonly ClientOpHandler[] = [kvClientOps, clusterClientOps];
 
 export function defaultClientOps(): ClientOpRegistry {
   return new ClientOpRegistry(clientOpHandlers);

@@ -120,3 +120,14 @@ export function migrateVmCommand(state: ClusterState, c: Cmd<"migrate-vm">): Res
   state.putVm(c.vmName, { ...vm, move: { kind: "migrate", targetHostId: c.targetHostId } });
   return ok({ command: c.type, effect: "applied", detail: `VM ${c.vmName} to stop on ${vm.placement.hostId}, then start on ${c.targetHostId}` });
 }
+
+/** Record why the scheduler could not place a pending VM; stale once the VM was placed or re-generated. */
+export function setPendingReasonCommand(state: ClusterState, c: Cmd<"set-pending-reason">): Result<ClusterApplied> {
+  const vm = state.vms.get(c.vmName);
+  if (vm === undefined) return unknownVm(c.vmName);
+  if (vm.placement !== null || vm.generation !== c.generation) {
+    return ok({ command: c.type, effect: "ignored", detail: `pending reason for VM ${c.vmName} is stale: it is placed or at generation ${vm.generation}` });
+  }
+  state.putVm(c.vmName, { ...vm, pendingReason: c.reason });
+  return ok({ command: c.type, effect: "applied", detail: `VM ${c.vmName} pending: ${c.reason}` });
+}

@@ -7,7 +7,7 @@ import type { Resources } from "../../vm/spec";
 import type { ApplyContext } from "../module";
 import type { QueryableModule } from "../queryable";
 import { applyHostCommand } from "./apply-hosts";
-import { evictVmCommand, migrateVmCommand, placeVmCommand, unplaceVmCommand } from "./apply-placement";
+import { evictVmCommand, migrateVmCommand, placeVmCommand, setPendingReasonCommand, unplaceVmCommand } from "./apply-placement";
 import { createVmCommand, reportStatusCommand, setDesiredCommand } from "./apply-vms";
 import { ClusterState } from "./cluster-state";
 import { imageOf, stateFromImage } from "./image";
@@ -51,6 +51,8 @@ export class ClusterModule implements QueryableModule<ClusterCommand, Result<Clu
         return setDesiredCommand(this.state, c, ctx);
       case "place-vm":
         return placeVmCommand(this.state, c, ctx);
+      case "set-pending-reason":
+        return setPendingReasonCommand(this.state, c);
       case "evict-vm":
         return evictVmCommand(this.state, c);
       case "unplace-vm":

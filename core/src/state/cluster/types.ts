@@ -70,6 +70,8 @@ export type ClusterCommand =
   | { readonly type: "create-vm"; readonly spec: VmSpec; readonly desired: "running" | "stopped" }
   | { readonly type: "set-desired"; readonly vmName: string; readonly desired: DesiredState }
   | { readonly type: "place-vm"; readonly vmName: string; readonly hostId: string; readonly expectedGeneration: number }
+  /** The scheduler found no host: the reason is kept in the state for `vm status`. */
+  | { readonly type: "set-pending-reason"; readonly vmName: string; readonly generation: number; readonly reason: string }
   | { readonly type: "evict-vm"; readonly vmName: string; readonly reason: string }
   | { readonly type: "unplace-vm"; readonly vmName: string; readonly hostId: string; readonly generation: number; readonly reason: string }
   | { readonly type: "migrate-vm"; readonly vmName: string; readonly targetHostId: string }

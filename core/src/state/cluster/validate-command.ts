@@ -26,7 +26,7 @@ export function validateClusterCommand(input: unknown): Result<ClusterCommand> {
 
 const COMMAND_TYPES: readonly ClusterCommand["type"][] = [
   "register-host", "host-heartbeat", "set-host-status", "cordon", "uncordon", "drain",
-  "create-vm", "set-desired", "place-vm", "evict-vm", "unplace-vm", "migrate-vm", "report-vm-status",
+  "create-vm", "set-desired", "place-vm", "set-pending-reason", "evict-vm", "unplace-vm", "migrate-vm", "report-vm-status",
 ];
 
 function commandError(issues: IssueList): BlixardError {
@@ -59,6 +59,8 @@ function readCommand(type: ClusterCommand["type"], r: ObjectReader): ClusterComm
       return { type, vmName: id(r, "vmName"), desired: r.oneOf("desired", ["running", "stopped", "deleted"] as const) };
     case "place-vm":
       return { type, vmName: id(r, "vmName"), hostId: id(r, "hostId"), expectedGeneration: r.integer("expectedGeneration", 0, GENERATION_MAX) };
+    case "set-pending-reason":
+      return { type, vmName: id(r, "vmName"), generation: r.integer("generation", 0, GENERATION_MAX), reason: r.string("reason", T.REASON_LENGTH_MAX) };
     case "evict-vm":
       return { type, vmName: id(r, "vmName"), reason: r.string("reason", T.REASON_LENGTH_MAX) };
     case "unplace-vm":

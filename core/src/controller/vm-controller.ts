@@ -1,0 +1,248 @@
+import type { ProcessEvent, ProcessHandle } from "../ports/spawner";
+import type { Runtime } from "../ports/runtime";
+import type { ClusterModule } from "../state/cluster/module";
+import { clusterModuleName, type VmRecord, type VmStatus } from "../state/cluster/types";
+import { launchSpecFor } from "../vm/launch-spec";
+import type { HostConfig } from "./controller-config";
+import type { HostAgent, InternalProposer } from "./host-agent";
+import { restartDecision } from "./restart-backoff";
+
+/** A VM process this host started and has not seen exit. */
+interface LocalProcess {
+  readonly vmName: string;
+  readonly generation: number;
+  readonly handle: ProcessHandle;
+  stopRequestedMonoMs: number | null;
+  killed: boolean;
+  /** Killed because the host lost its lease: not a failure, restart as soon as the lease returns. */
+  fenced: boolean;
+  readonly output: string[];
+}
+
+/** What this host knows of one placement (vm, generation), independent of the replicated state's view. */
+interface Observed {
+  readonly generation: number;
+  status: VmStatus;
+  detail: string | null;
+  exitCode: number | null;
+  failures: number;
+  nextStartMonoMs: number;
+  /** The restart policy gave up (or the VM cannot launch): no more starts for this generation. */
+  terminal: boolean;
+  lastReportMonoMs: number;
+  lastReportedStatus: VmStatus | null;
+}
+
+/**
+ * The host's reconciliation loop: every tick it compares what the replicated
+ * state says should run here with the processes it has, starts and stops
+ * through the spawner, applies restart policies with backoff, and reports
+ * observed status back through Raft (re-sending until the state shows it).
+ * It never starts a VM without a valid lease, and kills everything when the
+ * lease lapses, so a cut-off host stops its VMs before the leader may place
+ * them elsewhere.
+ */
+export class VmController {
+  private readonly locals = new Map<string, LocalProcess>();
+  private readonly observed = new Map<string, Observed>();
+  private fencedNow = false;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly node: InternalProposer,
+    private readonly agent: HostAgent,
+    private readonly config: HostConfig,
+  ) {}
+
+  /** Processes this controller believes alive, for status output and tests. */
+  localProcesses(): { vmName: string; generation: number; processId: string }[] {
+    return [...this.locals.values()].map((p) => ({ vmName: p.vmName, generation: p.generation, processId: p.handle.processId }));
+  }
+
+  /** Kill everything (node shutdown or crash of the agent). */
+  stopAll(): void {
+    for (const local of this.locals.values()) this.kill(local, "host agent stopping");
+  }
+
+  tick(): void {
+    const cluster = this.node.stateMachine.module(clusterModuleName) as ClusterModule | undefined;
+    if (cluster === undefined) return;
+    this.checkLease();
+    this.killStale(cluster);
+    const mine = cluster.vmsOnHost(this.config.hostId);
+    for (const vm of mine) this.reconcile(vm);
+    this.escalateStops();
+    this.forgetUnplaced(new Set(mine.map((vm) => vm.spec.name)));
+  }
+
+  private checkLease(): void {
+    const fenced = !this.agent.leaseValid();
+    if (fenced && !this.fencedNow && this.locals.size > 0) {
+      this.runtime.tracer.warn("host-fenced", { host: this.config.hostId, vms: this.locals.size });
+    }
+    this.fencedNow = fenced;
+    if (!fenced) return;
+    for (const local of this.locals.values()) {
+      local.fenced = true;
+      this.kill(local, "lease lapsed: no heartbeat committed within leaseMs");
+    }
+  }
+
+  private killStale(cluster: ClusterModule): void {
+    for (const local of this.locals.values()) {
+      const placement = cluster.getVm(local.vmName)?.placement;
+      if (placement?.hostId === this.config.hostId && placement.generation === local.generation) continue;
+      this.kill(local, "no longer placed on this host");
+    }
+  }
+
+  private reconcile(vm: VmRecord): void {
+    const placement = vm.placement;
+    if (placement === null) return;
+    const name = vm.spec.name;
+    const obs = this.observedFor(name, placement.generation, vm.status);
+    const local = this.locals.get(name);
+    const shouldRun = vm.desired === "running" && vm.move === null;
+    const now = this.runtime.clock.monotonicMs();
+    if (shouldRun) {
+      if (local === undefined && !this.fencedNow && !obs.terminal && now >= obs.nextStartMonoMs) this.start(vm, obs);
+    } else if (local !== undefined) {
+      this.requestStop(local, obs);
+    } else if (obs.status !== "stopped" && obs.status !== "failed") {
+      obs.status = "stopped";
+    }
+    this.maybeReport(vm, obs);
+  }
+
+  private start(vm: VmRecord, obs: Observed): void {
+    const name = vm.spec.name;
+    const launch = launchSpecFor(vm.spec, this.config.backend, this.config.launchOptions);
+    if (!launch.ok) {
+      Object.assign(obs, { status: "failed", terminal: true, detail: launch.error.message, exitCode: null });
+      return;
+    }
+    const generation = obs.generation;
+    const handle = this.runtime.spawner.spawn({ vmName: name, generation, launch: launch.value }, (event) => this.onEvent(name, generation, event));
+    this.locals.set(name, { vmName: name, generation, handle, stopRequestedMonoMs: null, killed: false, fenced: false, output: [] });
+    obs.status = "starting";
+    this.runtime.tracer.event("vm-start", { host: this.config.hostId, vm: name, generation, processId: handle.processId });
+  }
+
+  private requestStop(local: LocalProcess, obs: Observed): void {
+    if (local.stopRequestedMonoMs !== null) return;
+    local.stopRequestedMonoMs = this.runtime.clock.monotonicMs();
+    local.handle.stop();
+    obs.status = "stopping";
+    this.runtime.tracer.event("vm-stop", { host: this.config.hostId, vm: local.vmName, generation: local.generation });
+  }
+
+  private kill(local: LocalProcess, why: string): void {
+    if (local.killed) return;
+    local.killed = true;
+    local.stopRequestedMonoMs ??= this.runtime.clock.monotonicMs();
+    local.handle.kill();
+    this.runtime.tracer.event("vm-kill", { host: this.config.hostId, vm: local.vmName, generation: local.generation, why });
+  }
+
+  private escalateStops(): void {
+    const now = this.runtime.clock.monotonicMs();
+    for (const local of this.locals.values()) {
+      if (local.stopRequestedMonoMs !== null && !local.killed && now - local.stopRequestedMonoMs >= this.config.stopGraceMs) {
+        this.kill(local, `did not stop within ${this.config.stopGraceMs} ms (stopGraceMs)`);
+      }
+    }
+  }
+
+  /** Bounded memory: observations of VMs no longer placed here (and not still exiting) are dropped. */
+  private forgetUnplaced(placedHere: ReadonlySet<string>): void {
+    for (const name of [...this.observed.keys()]) {
+      if (!placedHere.has(name) && !this.locals.has(name)) this.observed.delete(name);
+    }
+  }
+
+  private onEvent(vmName: string, generation: number, event: ProcessEvent): void {
+    const local = this.locals.get(vmName);
+    if (local === undefined || local.generation !== generation || local.handle.processId !== event.processId) return;
+    const obs = this.observed.get(vmName);
+    if (obs === undefined || obs.generation !== generation) return;
+    switch (event.kind) {
+      case "started":
+        return;
+      case "booted":
+        if (local.stopRequestedMonoMs === null) obs.status = "running";
+        return;
+      case "output":
+        local.output.push(event.line.slice(0, 512));
+        if (local.output.length > this.config.outputTailLines) local.output.shift();
+        return;
+      case "exited":
+        return this.onExit(local, obs, event.exitCode, event.signal ?? null, null);
+      case "spawn-failed":
+        return this.onExit(local, obs, null, null, event.reason);
+    }
+  }
+
+  private onExit(local: LocalProcess, obs: Observed, exitCode: number | null, signal: string | null, spawnError: string | null): void {
+    this.locals.delete(local.vmName);
+    const tail = [...local.output, ...(spawnError === null ? [] : [`spawn failed: ${spawnError}`])].join("\n");
+    obs.exitCode = exitCode;
+    obs.detail = tail.length > 0 ? tail : signal === null ? null : `killed by ${signal}`;
+    const expected = local.stopRequestedMonoMs !== null;
+    if (expected) {
+      obs.status = "stopped";
+      if (local.fenced) obs.nextStartMonoMs = 0; // not a failure: start again once the lease is back
+      return;
+    }
+    const vm = (this.node.stateMachine.module(clusterModuleName) as ClusterModule | undefined)?.getVm(local.vmName);
+    obs.failures += 1;
+    const failed = spawnError !== null || exitCode !== 0;
+    obs.status = failed ? "failed" : "stopped";
+    const decision = restartDecision(vm?.spec.restartPolicy ?? { kind: "never" }, failed, obs.failures, this.config);
+    obs.terminal = decision.kind === "give-up";
+    if (decision.kind === "restart") obs.nextStartMonoMs = this.runtime.clock.monotonicMs() + decision.delayMs;
+    this.runtime.tracer.event("vm-exit", {
+      host: this.config.hostId,
+      vm: local.vmName,
+      generation: local.generation,
+      exitCode,
+      failures: obs.failures,
+      next: decision.kind === "restart" ? `restart in ${decision.delayMs} ms` : "no restart",
+    });
+  }
+
+  private observedFor(name: string, generation: number, replicated: VmStatus): Observed {
+    const known = this.observed.get(name);
+    if (known !== undefined && known.generation === generation) return known;
+    const fresh: Observed = {
+      generation,
+      status: replicated === "scheduled" || replicated === "pending" ? "scheduled" : "stopped",
+      detail: null,
+      exitCode: null,
+      failures: 0,
+      nextStartMonoMs: 0,
+      terminal: false,
+      lastReportMonoMs: Number.NEGATIVE_INFINITY,
+      lastReportedStatus: null,
+    };
+    this.observed.set(name, fresh);
+    return fresh;
+  }
+
+  /** Report until the replicated state shows what this host sees; a lost report is simply sent again. */
+  private maybeReport(vm: VmRecord, obs: Observed): void {
+    if (this.fencedNow || obs.status === "scheduled" || obs.status === vm.status) return;
+    const now = this.runtime.clock.monotonicMs();
+    if (obs.lastReportedStatus === obs.status && now - obs.lastReportMonoMs < this.config.reportRetryMs) return;
+    obs.lastReportMonoMs = now;
+    obs.lastReportedStatus = obs.status;
+    this.node.proposeInternal(clusterModuleName, {
+      type: "report-vm-status",
+      hostId: this.config.hostId,
+      vmName: vm.spec.name,
+      generation: obs.generation,
+      observed: obs.status,
+      detail: obs.detail,
+      exitCode: obs.exitCode,
+    });
+  }
+}

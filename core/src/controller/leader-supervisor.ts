@@ -121,10 +121,10 @@ export class LeaderSupervisor {
     if (decision.kind === "placed") {
       this.propose(key, { type: "place-vm", vmName: vm.spec.name, hostId: decision.hostId, expectedGeneration: vm.generation });
     } else if (decision.kind === "preempt") {
+      // The preemptor is not marked as proposed: it must be first in line (priority order) the moment its victims leave.
       for (const victim of decision.evict) {
         this.propose(`evict/${victim}/preempt`, { type: "evict-vm", vmName: victim, reason: `preempted by ${vm.spec.name} (priority ${vm.spec.priority}): ${decision.reason}` });
       }
-      this.lastProposalMonoMs.set(key, this.runtime.clock.monotonicMs());
     } else if (vm.pendingReason !== decision.reason) {
       this.propose(key, { type: "set-pending-reason", vmName: vm.spec.name, generation: vm.generation, reason: decision.reason });
     }
@@ -140,6 +140,7 @@ export class LeaderSupervisor {
     this.budget -= 1;
     this.lastProposalMonoMs.set(key, this.runtime.clock.monotonicMs());
     if (this.lastProposalMonoMs.size > 65_536) this.lastProposalMonoMs.clear(); // bounded: forgetting only risks one early retry
+    this.runtime.tracer.event("supervisor-propose", { what: key });
     this.node.proposeInternal(clusterModuleName, command);
   }
 }

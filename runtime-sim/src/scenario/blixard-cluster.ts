@@ -1,4 +1,4 @@
-import { BlixardNode, defaultNodeConfig, type NodeConfig, type NodeOptions } from "@blixard/core";
+import { BlixardNode, defaultNodeConfig, type Entry, type NodeConfig, type NodeObserver, type NodeOptions } from "@blixard/core";
 import type { Simulation } from "../simulation";
 import { RaftSafetyChecker } from "./checkers/raft-safety";
 
@@ -18,14 +18,32 @@ export interface BlixardClusterOptions {
 export class BlixardCluster {
   readonly safety = new RaftSafetyChecker();
   private readonly failedStarts = new Map<string, string>();
+  private readonly applyWatchers: ((nodeId: string, entry: Entry) => void)[] = [];
+  private readonly observer: NodeObserver;
 
   constructor(
     private readonly sim: Simulation,
     readonly nodeIds: readonly string[],
     private readonly options: BlixardClusterOptions = {},
   ) {
+    const safety = this.safety;
+    const watchers = this.applyWatchers;
+    this.observer = {
+      entriesPersisted: (id, entries, log) => safety.entriesPersisted(id, entries, log),
+      snapshotInstalled: () => safety.snapshotInstalled(),
+      entryApplied: (id, entry, digest) => {
+        safety.entryApplied(id, entry, digest);
+        for (const watch of watchers) watch(id, entry);
+      },
+      roleChanged: (id, role, term, leader, log) => safety.roleChanged(id, role, term, leader, log),
+    };
     for (const id of nodeIds) sim.addNode(id, (runtime) => this.boot(id, runtime));
     sim.addInvariant("raft.safety", () => this.safety.firstViolation());
+  }
+
+  /** Called after any node applies an entry (checkers that inspect replicated state). */
+  onApplied(watch: (nodeId: string, entry: Entry) => void): void {
+    this.applyWatchers.push(watch);
   }
 
   node(id: string): BlixardNode | undefined {
@@ -48,7 +66,7 @@ export class BlixardCluster {
 
   private boot(id: string, runtime: Parameters<Parameters<Simulation["addNode"]>[1]>[0]): BlixardNode {
     const config: NodeConfig = { ...defaultNodeConfig(id, this.nodeIds), ...this.options.nodeConfig };
-    const node = new BlixardNode(runtime, config, { ...this.options.nodeOptions?.(id), observer: this.safety });
+    const node = new BlixardNode(runtime, config, { ...this.options.nodeOptions?.(id), observer: this.observer });
     const started = node.start();
     if (started.ok) this.failedStarts.delete(id);
     else this.failedStarts.set(id, `${started.error.code}: ${started.error.message}`);

@@ -3,3 +3,6 @@ export { RaftSafetyChecker } from "./checkers/raft-safety";
 export { convergenceProblem } from "./convergence";
 export { DEFAULT_KV_WORKLOAD, KvClientProcess, type KvClientStats, type KvWorkloadConfig } from "./kv-client-process";
 export { kvScenario, setupKv, KV_CLIENTS, type KvRun } from "./kv-scenario";
+export { setupVm, simHostConfig, vmConvergenceProblem, vmScenario, type VmRun, type VmScenarioOptions } from "./vm-scenario";
+export { VmOperator, type VmOperatorStats, type VmWorkloadConfig } from "./vm-operator";
+export { VmSafetyChecker } from "./vm-safety";

@@ -4,7 +4,7 @@ import type { Runtime } from "../ports/runtime";
 import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops";
 import { notLeader, requestTimeout, unavailable } from "../protocol/client-errors";
 import { encodeClientCommand } from "../protocol/client-command";
-import { decodeWire, encodeWire, type WireCodecOptions } from "../protocol/wire";
+import { decodeWire, encodeWire, internalClientId, type WireCodecOptions } from "../protocol/wire";
 import type { ClientRequestBody, WireError, WireMessage } from "../protocol/wire-types";
 import { parseRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
@@ -130,6 +130,11 @@ export class BlixardNode {
     return this.raft?.status().role === "leader";
   }
 
+  private isMember(id: string): boolean {
+    const config = this.raft?.status().config;
+    return config !== undefined && (config.voters.includes(id) || config.learners.includes(id) || config.votersOutgoing.includes(id));
+  }
+
   logView(): RaftLogView {
     const raft = this.raft;
     return {
@@ -146,7 +151,7 @@ export class BlixardNode {
   proposeInternal(module: string, command: unknown): Result<void> {
     const body: ClientRequestBody = {
       requestId: `internal-${this.nextForwardId()}`,
-      clientId: `node:${this.nodeId}`,
+      clientId: internalClientId(this.nodeId),
       op: { module, command },
     };
     if (this.raft === null || this.healthState !== "serving") return err(unavailable(this.nodeId, "the node is not serving"));
@@ -192,6 +197,11 @@ export class BlixardNode {
         this.acceptClientRequest(from, message, `${from}\u0000${message.requestId}`, true);
         return;
       case "forward":
+        // Only peers forward: a client posing as a forwarder could slip past its session checks.
+        if (!this.isMember(from)) {
+          this.runtime.tracer.warn("forward-rejected", { node: this.nodeId, from, why: "not a cluster member" });
+          return;
+        }
         this.acceptClientRequest(from, message.request, `${from}\u0000${message.request.requestId}`, false);
         return;
       case "client-response":

@@ -82,7 +82,7 @@ function decodeValue(value: unknown, from: string, options: WireCodecOptions): D
     case "client-request":
       return decodeClientRequest(value, from, options);
     case "forward":
-      return decodeForward(value, options);
+      return decodeForward(value, from, options);
     case "client-response":
       return validateResponse(value);
     default: {
@@ -113,20 +113,26 @@ function decodeClientRequest(value: Fields, from: string, options: WireCodecOpti
   return ok({ v: wireVersion, kind: "client-request", ...body.value });
 }
 
-function decodeForward(value: Fields, options: WireCodecOptions): Decoded<WireMessage> {
+/**
+ * A follower relays a client's request (with the client's session) or proposes
+ * its own internal command (heartbeats, VM status): those carry no session and
+ * must name the forwarding node itself as `node:<id>`.
+ */
+function decodeForward(value: Fields, from: string, options: WireCodecOptions): Decoded<WireMessage> {
   const only = checkOnlyFields(value, ["v", "kind", "request"], "");
   if (!only.ok) return only;
   const request = readObject(value["request"], "request");
   if (!request.ok) return request;
   const inner = checkOnlyFields(request.value, ["requestId", "clientId", "seq", "op"], "request");
   if (!inner.ok) return inner;
-  const body = readRequestBody(request.value, "request", options);
+  const internal = request.value["clientId"] === internalClientId(from);
+  const body = readRequestBody(request.value, "request", options, !internal);
   if (!body.ok) return body;
   return ok({ v: wireVersion, kind: "forward", request: body.value });
 }
 
 /** requestId, clientId, seq and op; a write must carry seq (exactly-once sessions). */
-function readRequestBody(obj: Fields, field: string, options: WireCodecOptions): Decoded<ClientRequestBody> {
+function readRequestBody(obj: Fields, field: string, options: WireCodecOptions, writesNeedSeq = true): Decoded<ClientRequestBody> {
   const requestId = readId(obj, "requestId", field, maxRequestIdChars);
   if (!requestId.ok) return requestId;
   const clientId = readId(obj, "clientId", field, maxClientIdChars);
@@ -136,12 +142,17 @@ function readRequestBody(obj: Fields, field: string, options: WireCodecOptions):
   const registry = options.clientOps ?? sharedDefaultOps();
   const op = registry.validate(obj["op"], field === "" ? "op" : `${field}.op`);
   if (!op.ok) return op;
-  if (seq.value === undefined && !registry.isReadOnly(op.value)) {
+  if (writesNeedSeq && seq.value === undefined && !registry.isReadOnly(op.value)) {
     const path = field === "" ? "seq" : `${field}.seq`;
     return err(invalidRequest(path, `${path} is required for a write (${op.value.module} ${describeCommand(op.value.command)})`));
   }
   const base = { requestId: requestId.value, clientId: clientId.value, op: op.value };
   return ok(seq.value === undefined ? base : { ...base, seq: seq.value });
+}
+
+/** The client id a node uses for its own sessionless proposals. */
+export function internalClientId(nodeId: string): string {
+  return `node:${nodeId}`;
 }
 
 let defaultOps: ClientOpRegistry | null = null;

@@ -25,3 +25,5 @@ export * from "./run/registry";
 export * from "./run/runner";
 export { toyScenario } from "./toy/toy-scenario";
 export * from "./run/seed-file";
+export * from "./scenario/index";
+export * from "./linearizability/index";

@@ -13,7 +13,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option("duration", { type: "number", default: 60, describe: "virtual seconds (faults phase, then a quiet phase)" })
       .option("faults", { type: "string", default: "all", describe: "none, all (every class but byzantine), or a list: network,crash,disk,clock,process,byzantine" })
       .option("intensity", { type: "string", default: "medium", describe: "low, medium, high or a number in [0, 1]" })
-      .option("workload", { type: "string", default: "toy", describe: "scenario to run" })
+      .option("workload", { type: "string", default: "mixed", describe: "scenario: mixed (kv + vm), kv, vm, toy" })
       .option("trace", { type: "string", describe: "write every trace record to FILE as JSON lines" })
       .option("history", { type: "string", describe: "write the workload's client history to FILE as JSON lines" })
       .option("json", { type: "boolean", default: false, describe: "print a machine-readable JSON summary" }) as never,

@@ -1,5 +1,6 @@
 import { blixardError, err, ok, type Result } from "@blixard/core";
 import { kvScenario } from "../scenario/kv-scenario";
+import { mixedScenario } from "../scenario/mixed-scenario";
 import { vmScenario } from "../scenario/vm-scenario";
 import { toyScenario } from "../toy/toy-scenario";
 import type { Scenario } from "./scenario";
@@ -34,6 +35,6 @@ export class ScenarioRegistry {
  * Every built-in workload. Adding one is one line here (the Blixard kv/vm/mixed
  * scenarios in ../scenario/ belong in this list).
  */
-export const BUILTIN_SCENARIOS: readonly Scenario[] = [kvScenario, vmScenario, toyScenario];
+export const BUILTIN_SCENARIOS: readonly Scenario[] = [mixedScenario, kvScenario, vmScenario, toyScenario];
 
 export const scenarioRegistry = new ScenarioRegistry(BUILTIN_SCENARIOS);

@@ -19,7 +19,7 @@ export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, "seed"> = {
   durationSeconds: 60,
   faults: ALL_MEANS,
   intensity: 0.5,
-  workload: "toy",
+  workload: "mixed",
 };
 
 export const MAX_NODES = 64;

@@ -7,6 +7,8 @@ export interface BlixardClusterOptions {
   readonly nodeConfig?: Partial<Omit<NodeConfig, "nodeId" | "bootstrapVoters">>;
   /** Extra node options (services, modules) built per node incarnation. */
   readonly nodeOptions?: (nodeId: string) => Omit<NodeOptions, "observer">;
+  /** Fixed clock drift per node (ppm), e.g. to exceed the stated bound on purpose; drawn by the simulator when undefined. */
+  readonly driftPpm?: (nodeId: string) => number | undefined;
 }
 
 /**
@@ -37,7 +39,10 @@ export class BlixardCluster {
       },
       roleChanged: (id, role, term, leader, log) => safety.roleChanged(id, role, term, leader, log),
     };
-    for (const id of nodeIds) sim.addNode(id, (runtime) => this.boot(id, runtime));
+    for (const id of nodeIds) {
+      const driftPpm = options.driftPpm?.(id);
+      sim.addNode(id, (runtime) => this.boot(id, runtime), driftPpm === undefined ? {} : { driftPpm });
+    }
     sim.addInvariant("raft.safety", () => this.safety.firstViolation());
   }
 

@@ -32,8 +32,12 @@ export const kvScenario: Scenario = {
 };
 
 export function setupKv(context: ScenarioContext): KvRun {
+  return attachKvWorkload(context, new BlixardCluster(context.sim, context.nodeIds));
+}
+
+/** KV clients, their history and the KV end checks, on a cluster built by the caller. */
+export function attachKvWorkload(context: ScenarioContext, cluster: BlixardCluster): KvRun {
   const { sim, nodeIds, faultsEndUs, endUs } = context;
-  const cluster = new BlixardCluster(sim, nodeIds);
   const history = new HistoryRecorder();
   const nowNs = () => sim.nowUs() * 1000;
   const clients: KvClientProcess[] = [];

@@ -43,12 +43,22 @@ export const vmScenario: Scenario = {
 };
 
 export function setupVm(context: ScenarioContext, options: VmScenarioOptions = {}): VmRun {
-  const { sim, nodeIds, faultsEndUs } = context;
   const supervisor: SupervisorConfig = { ...defaultSupervisorConfig(), ...options.supervisor };
-  const hosts = new Map(nodeIds.map((id) => [id, simHostConfig(id, context.random)]));
-  const cluster = new BlixardCluster(sim, nodeIds, {
+  return attachVmWorkload(context, hostCluster(context, supervisor), supervisor);
+}
+
+/** A cluster whose every node is also a host running the agent, the VM controller and the leader's supervisor. */
+export function hostCluster(context: ScenarioContext, supervisor: SupervisorConfig, options: { driftPpm?: (id: string) => number | undefined } = {}): BlixardCluster {
+  const hosts = new Map(context.nodeIds.map((id) => [id, simHostConfig(id, context.random)]));
+  return new BlixardCluster(context.sim, context.nodeIds, {
     nodeOptions: (id) => ({ services: hostServices(hosts.get(id) ?? simHostConfig(id, context.random), supervisor) }),
+    ...(options.driftPpm === undefined ? {} : { driftPpm: options.driftPpm }),
   });
+}
+
+/** The VM operator, the VM safety checker and the VM end checks, on a host cluster built by the caller. */
+export function attachVmWorkload(context: ScenarioContext, cluster: BlixardCluster, supervisor: SupervisorConfig): VmRun {
+  const { sim, nodeIds, faultsEndUs } = context;
   const safety = new VmSafetyChecker(sim, cluster);
   sim.addInvariant("vm.safety", () => safety.firstViolation());
   const operator = sim.addClient("operator", (rt) =>

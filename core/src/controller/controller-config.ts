@@ -24,6 +24,8 @@ export interface HostConfig {
   /** Restart backoff for VMs whose policy is "always". */
   readonly alwaysBackoffMsInitial: number;
   readonly alwaysBackoffMsMax: number;
+  /** A VM that stayed booted this long has its failure count (and so its backoff) reset. */
+  readonly backoffResetAfterMs: number;
   /** Lines of VM output kept for status reports. */
   readonly outputTailLines: number;
 }
@@ -60,7 +62,8 @@ export function defaultHostConfig(hostId: string, backend: LaunchBackend): HostC
     reportRetryMs: 1000,
     stopGraceMs: 5000,
     alwaysBackoffMsInitial: 500,
-    alwaysBackoffMsMax: 30_000,
+    alwaysBackoffMsMax: 10_000,
+    backoffResetAfterMs: 10_000,
     outputTailLines: 20,
   };
 }

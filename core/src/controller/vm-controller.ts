@@ -17,6 +17,7 @@ interface LocalProcess {
   /** Killed because the host lost its lease: not a failure, restart as soon as the lease returns. */
   fenced: boolean;
   readonly output: string[];
+  bootedMonoMs: number | null;
 }
 
 /** What this host knows of one placement (vm, generation), independent of the replicated state's view. */
@@ -108,7 +109,8 @@ export class VmController {
       if (local === undefined && !this.fencedNow && !obs.terminal && now >= obs.nextStartMonoMs) this.start(vm, obs);
     } else if (local !== undefined) {
       this.requestStop(local, obs);
-    } else if (obs.status !== "stopped" && obs.status !== "failed") {
+    } else {
+      // Not wanted here and nothing running: say "stopped" (even after a failure) so the state can release the host.
       obs.status = "stopped";
     }
     this.maybeReport(vm, obs);
@@ -123,7 +125,7 @@ export class VmController {
     }
     const generation = obs.generation;
     const handle = this.runtime.spawner.spawn({ vmName: name, generation, launch: launch.value }, (event) => this.onEvent(name, generation, event));
-    this.locals.set(name, { vmName: name, generation, handle, stopRequestedMonoMs: null, killed: false, fenced: false, output: [] });
+    this.locals.set(name, { vmName: name, generation, handle, stopRequestedMonoMs: null, killed: false, fenced: false, output: [], bootedMonoMs: null });
     obs.status = "starting";
     this.runtime.tracer.event("vm-start", { host: this.config.hostId, vm: name, generation, processId: handle.processId });
   }
@@ -169,6 +171,7 @@ export class VmController {
       case "started":
         return;
       case "booted":
+        local.bootedMonoMs = this.runtime.clock.monotonicMs();
         if (local.stopRequestedMonoMs === null) obs.status = "running";
         return;
       case "output":
@@ -194,12 +197,15 @@ export class VmController {
       return;
     }
     const vm = (this.node.stateMachine.module(clusterModuleName) as ClusterModule | undefined)?.getVm(local.vmName);
+    const now = this.runtime.clock.monotonicMs();
+    // A long healthy run earns a fresh start: backoff punishes crash loops, not one crash a day.
+    if (local.bootedMonoMs !== null && now - local.bootedMonoMs >= this.config.backoffResetAfterMs) obs.failures = 0;
     obs.failures += 1;
     const failed = spawnError !== null || exitCode !== 0;
     obs.status = failed ? "failed" : "stopped";
     const decision = restartDecision(vm?.spec.restartPolicy ?? { kind: "never" }, failed, obs.failures, this.config);
     obs.terminal = decision.kind === "give-up";
-    if (decision.kind === "restart") obs.nextStartMonoMs = this.runtime.clock.monotonicMs() + decision.delayMs;
+    if (decision.kind === "restart") obs.nextStartMonoMs = now + decision.delayMs;
     this.runtime.tracer.event("vm-exit", {
       host: this.config.hostId,
       vm: local.vmName,

@@ -7,9 +7,11 @@
 import yargs, { type CommandModule } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { simCommand } from "./commands/sim";
+import { kvCommand } from "./commands/kv";
+import { nodeCommand } from "./commands/node";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument shape
-const COMMANDS: readonly CommandModule<any, any>[] = [simCommand];
+const COMMANDS: readonly CommandModule<any, any>[] = [simCommand, nodeCommand, kvCommand];
 
 export async function main(argv: readonly string[]): Promise<void> {
   let cli = yargs(hideBin([...argv]))

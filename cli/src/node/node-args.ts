@@ -1,0 +1,155 @@
+import {
+  blixardError,
+  err,
+  HOST_DISK_GIB_MAX,
+  HOST_FEATURES_MAX,
+  HOST_MEMORY_MIB_MAX,
+  HOST_VCPUS_MAX,
+  ok,
+  type BlixardError,
+  type LaunchBackend,
+  type Resources,
+  type Result,
+} from "@blixard/core";
+import { checkWsUrl } from "../client/cluster-endpoints";
+
+/** `blixard node` flags as yargs hands them over (unchecked). */
+export interface RawNodeArgs {
+  readonly id?: unknown;
+  readonly listen?: unknown;
+  readonly peer?: unknown;
+  readonly dataDir?: unknown;
+  readonly clusterId?: unknown;
+  readonly backend?: unknown;
+  readonly vcpus?: unknown;
+  readonly memoryMib?: unknown;
+  readonly diskGib?: unknown;
+  readonly feature?: unknown;
+  readonly runnerPath?: unknown;
+  readonly metricsPort?: unknown;
+  readonly traceFile?: unknown;
+}
+
+/** Everything needed to start one node, checked. */
+export interface NodeLaunch {
+  readonly nodeId: string;
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Other voters: node id → ws://host:port. */
+  readonly peers: Readonly<Record<string, string>>;
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly backend: Exclude<LaunchBackend, "sim">;
+  readonly capacity: Resources;
+  readonly features: readonly string[];
+  readonly runnerPath: string | null;
+  readonly metricsPort: number | null;
+  readonly traceFile: string | null;
+}
+
+export const NODE_BACKENDS = ["process", "qemu-direct", "microvm-nix"] as const;
+/** A static cluster this big is a mistake; Raft clusters are 3, 5 or 7 voters. */
+export const NODE_PEERS_MAX = 15;
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const FEATURE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Check every `blixard node` flag; the first problem is returned as a usage error naming the flag. */
+export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
+  const nodeId = String(raw.id ?? "");
+  if (!NODE_ID.test(nodeId)) return bad(`--id must be 1-128 of [A-Za-z0-9._-] starting with a letter or digit, got ${show(raw.id)}`);
+  const listen = parseListen(raw.listen);
+  if (!listen.ok) return listen;
+  const peers = parsePeers(raw.peer, nodeId);
+  if (!peers.ok) return peers;
+  const dataDir = typeof raw.dataDir === "string" ? raw.dataDir.trim() : "";
+  if (dataDir === "") return bad("--data-dir is required: the directory holding this node's durable state");
+  const clusterId = String(raw.clusterId ?? "blixard");
+  if (!NODE_ID.test(clusterId)) return bad(`--cluster-id must be 1-128 of [A-Za-z0-9._-], got ${show(raw.clusterId)}`);
+  const backend = raw.backend ?? "process";
+  if (!NODE_BACKENDS.includes(backend as never)) return bad(`--backend must be one of ${NODE_BACKENDS.join(", ")}, got ${show(backend)}`);
+  const capacity = parseCapacity(raw);
+  if (!capacity.ok) return capacity;
+  const features = parseFeatures(raw.feature);
+  if (!features.ok) return features;
+  const metricsPort = raw.metricsPort === undefined ? null : raw.metricsPort;
+  if (metricsPort !== null && !isPort(metricsPort, 1)) return bad(`--metrics-port must be a port from 1 to 65535, got ${show(raw.metricsPort)}`);
+  const runnerPath = typeof raw.runnerPath === "string" && raw.runnerPath !== "" ? raw.runnerPath : null;
+  if (runnerPath !== null && backend !== "microvm-nix") return bad(`--runner-path only applies to --backend microvm-nix, not ${String(backend)}`);
+  const traceFile = typeof raw.traceFile === "string" && raw.traceFile !== "" ? raw.traceFile : null;
+  return ok({
+    nodeId,
+    listen: listen.value,
+    peers: peers.value,
+    dataDir,
+    clusterId,
+    backend: backend as NodeLaunch["backend"],
+    capacity: capacity.value,
+    features: features.value,
+    runnerPath,
+    metricsPort: metricsPort as number | null,
+    traceFile,
+  });
+}
+
+function parseListen(value: unknown): Result<{ host: string; port: number }> {
+  const text = typeof value === "string" ? value : "";
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
+  const port = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || !isPort(port, 0)) return bad(`--listen must look like 127.0.0.1:7001 (host:port, port 0-65535), got ${show(value)}`);
+  return ok({ host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port });
+}
+
+function parsePeers(value: unknown, selfId: string): Result<Record<string, string>> {
+  const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  if (items.length > NODE_PEERS_MAX) return bad(`--peer is given ${items.length} times; at most ${NODE_PEERS_MAX} peers are supported`);
+  const peers: Record<string, string> = {};
+  for (const item of items) {
+    const text = String(item);
+    const eq = text.indexOf("=");
+    const id = eq < 0 ? "" : text.slice(0, eq);
+    if (!NODE_ID.test(id)) return bad(`--peer must look like n2=ws://host:port, got ${show(item)}`);
+    const url = checkWsUrl(text.slice(eq + 1));
+    if (!url.ok) return bad(`--peer must look like n2=ws://host:port, got ${show(item)}: ${url.error}`);
+    if (id === selfId) return bad(`--peer ${text} names this node itself (--id ${selfId}); list only the other nodes`);
+    if (peers[id] !== undefined) return bad(`--peer names node ${id} twice`);
+    peers[id] = url.value;
+  }
+  return ok(peers);
+}
+
+function parseCapacity(raw: RawNodeArgs): Result<Resources> {
+  const vcpus = raw.vcpus ?? 16;
+  const memoryMib = raw.memoryMib ?? 32 * 1024;
+  const diskGib = raw.diskGib ?? 500;
+  if (!isCount(vcpus, 1, HOST_VCPUS_MAX)) return bad(`--vcpus must be an integer from 1 to ${HOST_VCPUS_MAX}, got ${show(raw.vcpus)}`);
+  if (!isCount(memoryMib, 1, HOST_MEMORY_MIB_MAX)) return bad(`--memory-mib must be an integer from 1 to ${HOST_MEMORY_MIB_MAX}, got ${show(raw.memoryMib)}`);
+  if (!isCount(diskGib, 0, HOST_DISK_GIB_MAX)) return bad(`--disk-gib must be an integer from 0 to ${HOST_DISK_GIB_MAX}, got ${show(raw.diskGib)}`);
+  return ok({ vcpus, memoryMib, diskGib });
+}
+
+function parseFeatures(value: unknown): Result<string[]> {
+  const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  if (items.length > HOST_FEATURES_MAX) return bad(`--feature is given ${items.length} times; at most ${HOST_FEATURES_MAX}`);
+  const features = new Set<string>();
+  for (const item of items) {
+    if (typeof item !== "string" || !FEATURE.test(item)) return bad(`--feature must be a name of [a-z0-9-] (e.g. kvm), got ${show(item)}`);
+    features.add(item);
+  }
+  return ok([...features].sort());
+}
+
+function isPort(value: unknown, min: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= 65_535;
+}
+
+function isCount(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function show(value: unknown): string {
+  const text = value === undefined ? "nothing" : typeof value === "string" ? JSON.stringify(value) : String(value);
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+function bad(message: string): Result<never, BlixardError> {
+  return err(blixardError("usage", message, { hint: "see blixard node --help" }));
+}

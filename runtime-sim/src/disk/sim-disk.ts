@@ -17,13 +17,36 @@ export const DEFAULT_DISK_CONFIG: DiskConfig = {
 
 /** One file: what survives a crash (`durable`) and what readers see (`current`). */
 interface FileState {
-  durable: Uint8Array | null;
+  /**
+   * What survives a crash: the first `count` chunks of `chunks`. Appends push to
+   * the same array the durable image may share, so a sync after appends only
+   * moves `count` — O(1), where copying the file would make every sync O(file).
+   */
+  durable: DurableImage | null;
   /** Chunks of the visible content; concatenated lazily. null = file removed (pending). */
   current: Uint8Array[] | null;
   currentBytes: number;
   dirty: boolean;
   /** The first unsynced write, when it was an append on top of the durable content: torn writes cut it. */
   firstPendingAppend: Uint8Array | null;
+}
+
+interface DurableImage {
+  readonly chunks: Uint8Array[];
+  readonly count: number;
+  readonly bytes: number;
+}
+
+function durableBytes(image: DurableImage): Uint8Array {
+  if (image.count === 1) return image.chunks[0]!;
+  const out = new Uint8Array(image.bytes);
+  let offset = 0;
+  for (let i = 0; i < image.count; i++) {
+    const chunk = image.chunks[i]!;
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 export type DiskTraceFn = (kind: string, detail: string) => void;
@@ -130,7 +153,7 @@ export class SimDisk {
         this.files.delete(name);
         continue;
       }
-      state.durable = concat(state);
+      state.durable = { chunks: state.current, count: state.current.length, bytes: state.currentBytes };
       state.dirty = false;
       state.firstPendingAppend = null;
     }
@@ -143,11 +166,11 @@ export class SimDisk {
     for (const name of [...this.files.keys()].sort()) {
       const state = this.files.get(name)!;
       if (!state.dirty) continue;
-      let survivor = state.durable;
+      let survivor = state.durable === null ? null : durableBytes(state.durable);
       const append = state.firstPendingAppend;
       if (torn && append !== null && append.length > 1) {
         const keep = random.nextInt(1, append.length - 1);
-        survivor = joinBytes(state.durable ?? new Uint8Array(0), append.subarray(0, keep));
+        survivor = joinBytes(survivor ?? new Uint8Array(0), append.subarray(0, keep));
         tornFiles.push(name);
         this.trace("disk.torn", `file=${name} kept=${keep}/${append.length}`);
       }
@@ -155,8 +178,8 @@ export class SimDisk {
         this.files.delete(name);
         continue;
       }
-      state.durable = survivor;
       state.current = [survivor];
+      state.durable = { chunks: state.current, count: 1, bytes: survivor.length };
       state.currentBytes = survivor.length;
       state.dirty = false;
       state.firstPendingAppend = null;
@@ -169,18 +192,20 @@ export class SimDisk {
   /** Flip `count` random bits in the durable content of `file` (and its clean cached view). */
   flipBits(file: string, count: number, random: SimRandom): number[] {
     const state = this.files.get(file);
-    if (state === undefined || state.durable === null || state.durable.length === 0) return [];
-    const rotted = state.durable.slice();
+    if (state === undefined || state.durable === null || state.durable.bytes === 0) return [];
+    const rotted = durableBytes(state.durable).slice();
     const flipped: number[] = [];
     for (let i = 0; i < count; i++) {
       const bit = random.nextInt(0, rotted.length * 8 - 1);
       rotted[bit >> 3]! ^= 1 << (bit & 7);
       flipped.push(bit);
     }
-    state.durable = rotted;
     if (!state.dirty) {
       state.current = [rotted];
       state.currentBytes = rotted.length;
+      state.durable = { chunks: state.current, count: 1, bytes: rotted.length };
+    } else {
+      state.durable = { chunks: [rotted], count: 1, bytes: rotted.length };
     }
     this.trace("disk.bitflip", `file=${file} bits=${flipped.join(",")}`);
     return flipped;
@@ -189,7 +214,7 @@ export class SimDisk {
   /** Durable files with content, sorted: candidates for bit rot. */
   durableFiles(): string[] {
     const names: string[] = [];
-    for (const [name, state] of this.files) if (state.durable !== null && state.durable.length > 0) names.push(name);
+    for (const [name, state] of this.files) if (state.durable !== null && state.durable.bytes > 0) names.push(name);
     return names.sort();
   }
 

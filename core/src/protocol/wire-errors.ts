@@ -3,6 +3,7 @@ import type { WireError } from "./wire-types";
 /** Why a received message was refused before any handler saw it. */
 export type WireErrorCode =
   | "message-too-large"
+  | "checksum-mismatch"
   | "invalid-encoding"
   | "invalid-json"
   | "too-deeply-nested"

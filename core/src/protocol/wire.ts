@@ -1,4 +1,5 @@
 import { err, ok, type Result } from "../errors";
+import { crc32 } from "../storage/crc32";
 import { parseRaftMessage } from "../raft/message-validate";
 import type { RaftMessage } from "../raft/messages";
 import { maxClientIdChars } from "../state/envelope";
@@ -32,8 +33,25 @@ type Decoded<T> = Result<T, WireError>;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
+/** Bytes of the frame header: a CRC-32 of the JSON body, big-endian. */
+export const wireChecksumBytes = 4;
+
+/**
+ * A frame is [u32 CRC-32 of body][UTF-8 JSON body]. The checksum catches what
+ * a corrupting link or peer does to bytes in flight: a flipped bit inside a
+ * string would still parse, and a follower would append an entry the leader
+ * never wrote.
+ */
 export function encodeWire(message: WireMessage): Uint8Array {
-  return utf8Encoder.encode(JSON.stringify(message));
+  return frameWireBody(utf8Encoder.encode(JSON.stringify(message)));
+}
+
+/** Prefix a JSON body with its checksum (also for tests that hand-craft bodies). */
+export function frameWireBody(body: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(wireChecksumBytes + body.length);
+  frame.set(body, wireChecksumBytes);
+  new DataView(frame.buffer).setUint32(0, crc32(body), false);
+  return frame;
 }
 
 /** encodeWire, refusing a message the receiver would reject as too large. */
@@ -51,9 +69,17 @@ export function encodeWireChecked(message: WireMessage, maxBytes = defaultMaxMes
 export function decodeWire(bytes: Uint8Array, transportFrom: string, options: WireCodecOptions = {}): Decoded<WireMessage> {
   const limit = options.maxMessageBytes ?? defaultMaxMessageBytes;
   if (bytes.length > limit) return err(tooLarge(bytes.length, limit));
+  if (bytes.length < wireChecksumBytes) {
+    return err(wireError("checksum-mismatch", `message from ${transportFrom} is ${bytes.length} bytes, shorter than its ${wireChecksumBytes}-byte checksum`, "send whole frames"));
+  }
+  const body = bytes.subarray(wireChecksumBytes);
+  const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
+  if (crc32(body) !== expected) {
+    return err(wireError("checksum-mismatch", `message from ${transportFrom} fails its CRC-32: corrupted in flight`, "the sender's link or host corrupts data; the message was dropped"));
+  }
   let text: string;
   try {
-    text = utf8Decoder.decode(bytes);
+    text = utf8Decoder.decode(body);
   } catch {
     return err(wireError("invalid-encoding", `message from ${transportFrom} is not valid UTF-8`, "send UTF-8 encoded JSON"));
   }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeWire, encodeWire, type WireCodecOptions } from "../../src/protocol/wire";
+import { decodeWire, encodeWire, frameWireBody as frame, type WireCodecOptions } from "../../src/protocol/wire";
 import type { ClientErrorCode } from "../../src/protocol/client-errors";
 import type { WireErrorCode } from "../../src/protocol/wire-errors";
 import { validMessages } from "./fixtures";
@@ -9,7 +9,7 @@ const options: WireCodecOptions = { maxMessageBytes: 4096 };
 const utf8 = new TextEncoder();
 
 const knownCodes = new Set<string>([
-  ...(["message-too-large", "invalid-encoding", "invalid-json", "too-deeply-nested", "unsupported-version", "unknown-kind", "forged-sender"] satisfies WireErrorCode[]),
+  ...(["message-too-large", "checksum-mismatch", "invalid-encoding", "invalid-json", "too-deeply-nested", "unsupported-version", "unknown-kind", "forged-sender"] satisfies WireErrorCode[]),
   ...(["invalid-request", "key-too-large", "value-too-large", "batch-too-large", "scan-limit-too-large"] satisfies ClientErrorCode[]),
   "invalid-raft-message",
 ]);
@@ -51,9 +51,9 @@ describe("wire fuzz: decodeWire never throws and refuses specifically", () => {
     const kindArb = fc.constantFrom("raft", "client-request", "forward", "client-response", "other");
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), kindArb, senderArb, (value, kind, from) => {
-        decodesSafely(utf8.encode(JSON.stringify(value)), from);
+        decodesSafely(frame(utf8.encode(JSON.stringify(value))), from);
         const wrapped = { v: 1, kind, msg: value, op: value, request: value, result: value, error: value, requestId: "r", clientId: from };
-        decodesSafely(utf8.encode(JSON.stringify(wrapped)), from);
+        decodesSafely(frame(utf8.encode(JSON.stringify(wrapped))), from);
       }),
       { numRuns: 400 },
     );
@@ -66,7 +66,7 @@ describe("wire fuzz: decodeWire never throws and refuses specifically", () => {
       fc.property(caseArb, pathArb, fc.jsonValue({ maxDepth: 2 }), fc.nat(2), (which, path, replacement, action) => {
         const [message, from] = validMessages[which] as (typeof validMessages)[number];
         const mutated = mutate(JSON.parse(JSON.stringify(message)), path, replacement, action);
-        decodesSafely(utf8.encode(JSON.stringify(mutated)), from);
+        decodesSafely(frame(utf8.encode(JSON.stringify(mutated))), from);
       }),
       { numRuns: 600 },
     );

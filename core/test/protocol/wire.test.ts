@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeClientCommand } from "../../src/protocol/client-command";
 import { decodeCommandEnvelope } from "../../src/state/envelope";
-import { decodeWire, encodeWire, encodeWireChecked, type WireCodecOptions } from "../../src/protocol/wire";
+import { decodeWire, encodeWire, frameWireBody as frame, encodeWireChecked, type WireCodecOptions } from "../../src/protocol/wire";
 import { maxMessageBytes, type WireMessage } from "../../src/protocol/wire-types";
 import { heartbeat, validMessages } from "./fixtures";
 
@@ -9,7 +9,7 @@ const options: WireCodecOptions = {};
 const utf8 = new TextEncoder();
 
 function decodeJson(value: unknown, from = "cli") {
-  return decodeWire(utf8.encode(JSON.stringify(value)), from, options);
+  return decodeWire(frame(utf8.encode(JSON.stringify(value))), from, options);
 }
 
 describe("wire: valid messages", () => {
@@ -25,7 +25,7 @@ describe("wire: refusals are specific", () => {
       ok: false,
       error: { code: "message-too-large", message: `message is ${maxMessageBytes + 1} bytes; the limit is ${maxMessageBytes} bytes (maxMessageBytes)` },
     });
-    expect(decodeWire(utf8.encode('{"v":1}'), "n1", { ...options, maxMessageBytes: 3 })).toMatchObject({ error: { code: "message-too-large" } });
+    expect(decodeWire(frame(utf8.encode('{"v":1}')), "n1", { ...options, maxMessageBytes: 3 })).toMatchObject({ error: { code: "message-too-large" } });
   });
 
   it("encodeWireChecked refuses what a receiver would refuse", () => {
@@ -35,10 +35,10 @@ describe("wire: refusals are specific", () => {
   });
 
   it("refuses invalid UTF-8, invalid JSON, deep nesting", () => {
-    expect(decodeWire(new Uint8Array([0x7b, 0xff, 0x7d]), "n1", options)).toMatchObject({ error: { code: "invalid-encoding" } });
-    expect(decodeWire(utf8.encode("{nope"), "n1", options)).toMatchObject({ error: { code: "invalid-json" } });
+    expect(decodeWire(frame(new Uint8Array([0x7b, 0xff, 0x7d])), "n1", options)).toMatchObject({ error: { code: "invalid-encoding" } });
+    expect(decodeWire(frame(utf8.encode("{nope")), "n1", options)).toMatchObject({ error: { code: "invalid-json" } });
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
-    expect(decodeWire(utf8.encode(deep), "n1", options)).toMatchObject({ error: { code: "too-deeply-nested" } });
+    expect(decodeWire(frame(utf8.encode(deep)), "n1", options)).toMatchObject({ error: { code: "too-deeply-nested" } });
   });
 
   it("refuses an unsupported version and an unknown kind", () => {
@@ -110,5 +110,22 @@ describe("encodeClientCommand", () => {
       ok: false,
       error: { code: "value-too-large", message: expect.stringContaining("(maxEntryDataBytes)") },
     });
+  });
+});
+
+describe("wire: frame checksum", () => {
+  it("a flipped bit anywhere in a frame is refused as checksum-mismatch, never decoded as another message", () => {
+    for (const [message, from] of validMessages) {
+      const bytes = encodeWire(message);
+      for (let at = 0; at < bytes.length; at += Math.max(1, Math.floor(bytes.length / 40))) {
+        const flipped = bytes.slice();
+        flipped[at] = (flipped[at] as number) ^ 0x02;
+        expect(decodeWire(flipped, from, options)).toMatchObject({ ok: false, error: { code: "checksum-mismatch" } });
+      }
+    }
+  });
+
+  it("a frame shorter than its checksum is refused", () => {
+    expect(decodeWire(new Uint8Array([1, 2]), "n1", options)).toMatchObject({ ok: false, error: { code: "checksum-mismatch" } });
   });
 });

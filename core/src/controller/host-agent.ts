@@ -1,3 +1,4 @@
+import type { Result } from "../errors";
 import type { Entry } from "../raft/log-types";
 import type { Runtime } from "../ports/runtime";
 import type { ClusterModule } from "../state/cluster/module";
@@ -10,7 +11,7 @@ import type { HostConfig } from "./controller-config";
 const PENDING_HEARTBEATS_MAX = 64;
 
 export interface InternalProposer {
-  proposeInternal(module: string, command: unknown): { ok: boolean };
+  proposeInternal(module: string, command: unknown): Result<void>;
   readonly stateMachine: { module(name: string): unknown };
 }
 

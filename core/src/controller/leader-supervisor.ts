@@ -19,12 +19,17 @@ import type { InternalProposer } from "./host-agent";
  * proposal re-validated at apply time, so a stale view can waste a proposal but
  * never break an invariant.
  */
+/** How long a host stays reserved for a preemptor while its victims stop. */
+const PREEMPTION_RESERVATION_MS = 10_000;
+
 export class LeaderSupervisor {
   private leading = false;
   private leaderSinceMonoMs = 0;
   private readonly lastHeardMonoMs = new Map<string, number>();
   private readonly lastProposalMonoMs = new Map<string, number>();
   private budget = 0;
+  /** Hosts being cleared for a preemptor: lower-priority VMs may not take the room meanwhile. */
+  private readonly reservations = new Map<string, { vmName: string; priority: number; untilMonoMs: number }>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -39,6 +44,7 @@ export class LeaderSupervisor {
       this.leaderSinceMonoMs = this.runtime.clock.monotonicMs();
       this.lastHeardMonoMs.clear();
       this.lastProposalMonoMs.clear();
+      this.reservations.clear();
     }
     this.leading = leading;
   }
@@ -118,16 +124,34 @@ export class LeaderSupervisor {
     };
     const decision = index.place(request, this.config.strategy);
     const key = `place/${vm.spec.name}/${vm.generation}`;
+    if (decision.kind === "placed" && this.reservedAgainst(decision.hostId, vm.spec.name, vm.spec.priority)) {
+      index.remove(vm.spec.name); // leave the room to the preemptor; try again next tick
+      return;
+    }
     if (decision.kind === "placed") {
+      this.reservations.delete(decision.hostId);
       this.propose(key, { type: "place-vm", vmName: vm.spec.name, hostId: decision.hostId, expectedGeneration: vm.generation });
     } else if (decision.kind === "preempt") {
-      // The preemptor is not marked as proposed: it must be first in line (priority order) the moment its victims leave.
+      // The preemptor is not marked as proposed: it must be first in line (priority order) the moment its victims leave,
+      // and the host is reserved so a victim or another lower-priority VM cannot slip back into the room.
+      const untilMonoMs = this.runtime.clock.monotonicMs() + PREEMPTION_RESERVATION_MS;
+      this.reservations.set(decision.hostId, { vmName: vm.spec.name, priority: vm.spec.priority, untilMonoMs });
       for (const victim of decision.evict) {
         this.propose(`evict/${victim}/preempt`, { type: "evict-vm", vmName: victim, reason: `preempted by ${vm.spec.name} (priority ${vm.spec.priority}): ${decision.reason}` });
       }
     } else if (vm.pendingReason !== decision.reason) {
       this.propose(key, { type: "set-pending-reason", vmName: vm.spec.name, generation: vm.generation, reason: decision.reason });
     }
+  }
+
+  private reservedAgainst(hostId: string, vmName: string, priority: number): boolean {
+    const reservation = this.reservations.get(hostId);
+    if (reservation === undefined) return false;
+    if (reservation.untilMonoMs <= this.runtime.clock.monotonicMs()) {
+      this.reservations.delete(hostId);
+      return false;
+    }
+    return reservation.vmName !== vmName && priority < reservation.priority;
   }
 
   private recentlyProposed(key: string): boolean {
@@ -140,7 +164,7 @@ export class LeaderSupervisor {
     this.budget -= 1;
     this.lastProposalMonoMs.set(key, this.runtime.clock.monotonicMs());
     if (this.lastProposalMonoMs.size > 65_536) this.lastProposalMonoMs.clear(); // bounded: forgetting only risks one early retry
-    this.runtime.tracer.event("supervisor-propose", { what: key });
-    this.node.proposeInternal(clusterModuleName, command);
+    const proposed = this.node.proposeInternal(clusterModuleName, command);
+    this.runtime.tracer.event("supervisor-propose", { what: key, ok: proposed.ok, ...(proposed.ok ? {} : { code: proposed.error.code }) });
   }
 }

@@ -344,6 +344,9 @@ export class BlixardNode {
   private applyEntry(entry: Entry): void {
     if (entry.index <= this.sm.appliedIndex) return; // already in the restored snapshot
     const outcome = this.sm.apply(entry);
+    if (outcome.result !== null && !outcome.result.ok && this.isLeader()) {
+      this.runtime.tracer.event("apply-rejected", { node: this.nodeId, index: entry.index, module: outcome.module, code: outcome.result.error.code, why: outcome.result.error.message.slice(0, 200) });
+    }
     this.options.observer?.entryApplied?.(this.nodeId, entry, this.sm.digest);
     if (this.services.length > 0) this.appliedSinceNotify.push({ outcome, entry });
     const waiter = this.pending.takeProposalAt(entry.index);

@@ -9,9 +9,11 @@ import { hideBin } from "yargs/helpers";
 import { simCommand } from "./commands/sim";
 import { kvCommand } from "./commands/kv";
 import { nodeCommand } from "./commands/node";
+import { vmCommand } from "./commands/vm";
+import { clusterCommand } from "./commands/cluster";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument shape
-const COMMANDS: readonly CommandModule<any, any>[] = [simCommand, nodeCommand, kvCommand];
+const COMMANDS: readonly CommandModule<any, any>[] = [simCommand, nodeCommand, kvCommand, vmCommand, clusterCommand];
 
 export async function main(argv: readonly string[]): Promise<void> {
   let cli = yargs(hideBin([...argv]))

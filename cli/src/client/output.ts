@@ -44,13 +44,23 @@ export function printError(printer: Printer, mode: OutputMode, error: BlixardErr
     return;
   }
   const chalk = new Chalk({ level: mode.color ? 1 : 0 });
-  printer.err(`${chalk.red("error")} ${error.code}: ${error.message}${error.nodeId === undefined ? "" : ` (node ${error.nodeId})`}`);
+  const issues = specIssuesOf(error);
+  // A spec rejection's message repeats every issue; they are printed one per line instead.
+  const message = issues === null ? error.message : `VM spec has ${issues.length === 1 ? "1 problem" : `${issues.length} problems`}:`;
+  printer.err(`${chalk.red("error")} ${error.code}: ${message}${error.nodeId === undefined ? "" : ` (node ${error.nodeId})`}`);
+  for (const issue of issues ?? []) printer.err(`  ${issue.path === "" ? "(spec)" : issue.path}: ${issue.message}`);
   if (error.hint !== undefined) printer.err(`  hint: ${error.hint}`);
-  if (error.definite === false) printer.err("  note: the outcome is unknown; a write may still apply, at most once");
+  // Only a timeout leaves a write's fate open; an error answer means it was refused.
+  if (error.definite === false && error.code === "timeout") printer.err("  note: the outcome is unknown; a write may still apply, at most once");
 }
 
 export function printJson(printer: Printer, value: unknown): void {
   printer.out(JSON.stringify({ ok: true, result: value }, null, 2));
+}
+
+function specIssuesOf(error: BlixardError): readonly { path: string; message: string }[] | null {
+  const issues = (error as { issues?: unknown }).issues;
+  return error.code === "invalid-vm-spec" && Array.isArray(issues) ? (issues as { path: string; message: string }[]) : null;
 }
 
 function oneLine(text: string): string {

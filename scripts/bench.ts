@@ -4,6 +4,8 @@
  * the measured value, its target and its ratio to a baseline measured in the
  * same run (so numbers compare across machines). `--strict` exits 1 on a miss.
  */
+import { raftKvBench } from "./bench/raft-kv";
+import { schedulerBench } from "./bench/scheduler";
 import { simSpeedBench } from "./bench/sim-speed";
 
 export interface BenchMeasurement {
@@ -23,7 +25,7 @@ export interface Bench {
   run(): BenchMeasurement[];
 }
 
-const BENCHES: readonly Bench[] = [simSpeedBench];
+const BENCHES: readonly Bench[] = [simSpeedBench, raftKvBench, schedulerBench];
 
 function format(value: number): string {
   return value >= 1000 ? Math.round(value).toLocaleString("en-US") : value.toFixed(2);

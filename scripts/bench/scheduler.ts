@@ -5,7 +5,9 @@
  * benchScheduler().
  */
 import { pathToFileURL } from "node:url";
+import { placeVm } from "../../core/src/scheduler/place";
 import { PlacementIndex } from "../../core/src/scheduler/placement-index";
+import type { Bench, BenchMeasurement } from "../bench";
 import type { SchedHost, SchedulerView, Strategy, VmRequest } from "../../core/src/scheduler/types";
 
 export interface BenchResult {
@@ -107,3 +109,47 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   for (const line of result.lines) console.log(line);
   process.exitCode = result.ok ? 0 : 1;
 }
+
+/** Placements through the one-shot function (a full scan per VM): the baseline the index is measured against. */
+function oneShotPerSecond(hosts: readonly SchedHost[], vms: readonly VmRequest[], strategy: Strategy): number {
+  const sample = vms.slice(0, 300);
+  const view: SchedulerView = { hosts, placed: [], roundRobinCursor: null };
+  const started = performance.now();
+  for (const vm of sample) placeVm(view, vm, strategy);
+  return (sample.length * 1000) / (performance.now() - started);
+}
+
+function measureIndex(hosts: readonly SchedHost[], vms: readonly VmRequest[], strategy: Strategy): { perSecond: number; totalMs: number; placed: number } {
+  const started = performance.now();
+  const index = new PlacementIndex({ hosts, placed: [], roundRobinCursor: null });
+  let placed = 0;
+  for (const vm of vms) if (index.place(vm, strategy).kind === "placed") placed++;
+  const totalMs = performance.now() - started;
+  return { perSecond: (vms.length * 1000) / totalMs, totalMs, placed };
+}
+
+export const schedulerBench: Bench = {
+  name: "scheduler",
+  description: `place ${VM_COUNT.toLocaleString("en-US")} VMs on ${HOST_COUNT.toLocaleString("en-US")} hosts (incremental index), per strategy`,
+  run(): BenchMeasurement[] {
+    const rand = seededRandom(SEED);
+    const hosts = buildHosts(rand);
+    const vms = buildVms(rand);
+    const out: BenchMeasurement[] = [];
+    for (const strategy of [{ kind: "most-available" }, { kind: "least-available" }, { kind: "round-robin" }] as Strategy[]) {
+      const baseline = oneShotPerSecond(hosts, vms, strategy);
+      const result = measureIndex(hosts, vms, strategy);
+      out.push({ metric: `${strategy.kind}: one-shot full scan (baseline)`, value: baseline, unit: "placements/s" });
+      out.push({
+        metric: `${strategy.kind}: placements`,
+        value: result.perSecond,
+        unit: "placements/s",
+        target: TARGET_PLACEMENTS_PER_S,
+        ratio: result.perSecond / baseline,
+        baselineMetric: "one-shot",
+      });
+      out.push({ metric: `${strategy.kind}: whole batch (${result.placed} placed)`, value: result.totalMs, unit: "ms" });
+    }
+    return out;
+  },
+};

@@ -127,19 +127,19 @@ export class BlixardNode {
   }
 
   isLeader(): boolean {
-    return this.raft?.status().role === "leader";
+    return this.raft?.role === "leader";
   }
 
   private isMember(id: string): boolean {
-    const config = this.raft?.status().config;
+    const config = this.raft?.clusterConfig;
     return config !== undefined && (config.voters.includes(id) || config.learners.includes(id) || config.votersOutgoing.includes(id));
   }
 
   logView(): RaftLogView {
     const raft = this.raft;
     return {
-      firstIndex: () => raft?.status().firstIndex ?? 1,
-      lastIndex: () => raft?.status().lastIndex ?? 0,
+      firstIndex: () => raft?.firstIndex ?? 1,
+      lastIndex: () => raft?.lastIndex ?? 0,
       termAt: (index) => raft?.logTermAt(index),
     };
   }
@@ -156,7 +156,7 @@ export class BlixardNode {
     };
     if (this.raft === null || this.healthState !== "serving") return err(unavailable(this.nodeId, "the node is not serving"));
     if (this.isLeader()) return this.proposeBody(body, null);
-    const leader = this.raft.status().leaderId;
+    const leader = this.raft.leaderId;
     if (leader === null || leader === this.nodeId) return err(notLeader(this.nodeId, null));
     this.send(leader, { v: 1, kind: "forward", request: body });
     return ok(undefined);
@@ -227,13 +227,12 @@ export class BlixardNode {
     }
     const raft = this.raft;
     if (raft === null) return;
-    const status = raft.status();
-    if (status.role === "leader") {
+    if (raft.role === "leader") {
       const proposed = this.proposeBody(body, { key, replyTo });
-      if (!proposed.ok) this.replyError(replyTo, body.requestId, proposed.error, raft.status().leaderId);
+      if (!proposed.ok) this.replyError(replyTo, body.requestId, proposed.error, raft.leaderId);
       return;
     }
-    const leader = status.leaderId;
+    const leader = raft.leaderId;
     if (leader === null || leader === this.nodeId || !forwardable) {
       // Forward a client's request once: a forwarded request that lands on a non-leader bounces back.
       this.replyError(replyTo, body.requestId, notLeader(this.nodeId, leader), leader);
@@ -409,7 +408,7 @@ export class BlixardNode {
     const store = this.store;
     if (raft === null || store === null) return;
     if (this.sm.appliedIndex - this.lastSnapshotIndex < this.config.snapshotThresholdEntries) return;
-    const meta = { index: this.sm.appliedIndex, term: this.sm.appliedTerm, config: raft.status().config };
+    const meta = { index: this.sm.appliedIndex, term: this.sm.appliedTerm, config: raft.clusterConfig };
     const compacted = raft.compact({ meta, data: this.sm.snapshot() });
     if (!compacted.ok) {
       this.runtime.tracer.warn("compaction-skipped", { node: this.nodeId, code: compacted.error.code });

@@ -25,6 +25,15 @@ export function readObject(value: unknown, field: string): Result<Fields, Client
 
 /** Rejects fields outside `allowed`: a typo must not be silently ignored. */
 export function checkOnlyFields(obj: Fields, allowed: readonly string[], field: string): Result<true, ClientError> {
+  let clean = true;
+  for (const name in obj) {
+    if (!allowed.includes(name)) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return ok(true);
+  // Only on refusal: sort, so the field named is the same whatever the sender's key order.
   for (const name of Object.keys(obj).sort()) {
     if (!allowed.includes(name)) {
       const path = field === "" ? name : `${field}.${name}`;

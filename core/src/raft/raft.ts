@@ -1,11 +1,12 @@
 import { assert, blixardError, err, ok, type Result } from "../errors";
 import { type ConfigChange, isMember, isVoter } from "./cluster-config";
 import { notLeader } from "./errors-raft";
-import type { Entry, NodeId, Snapshot } from "./log-types";
+import type { ClusterConfig, Entry, NodeId, Snapshot } from "./log-types";
 import { configAt, proposeConfigChange, recomputeConfig, transferInProgress, transferLeadership } from "./membership";
 import { maxEntryDataBytes, type RaftMessage } from "./messages";
 import { parseRaftMessage } from "./message-validate";
 import { RaftCore } from "./raft-core";
+import type { RaftRole } from "./types";
 import { validateRaftConfig } from "./raft-config";
 import { readIndex } from "./read-index";
 import { advance, hasReady, ready } from "./ready";
@@ -130,6 +131,27 @@ export class Raft {
     const progress: Record<NodeId, PeerProgress> = {};
     for (const [id, pr] of [...r.progress.entries()].sort(([x], [y]) => (x < y ? -1 : 1))) progress[id] = pr.view();
     return { ...base, progress };
+  }
+
+  /** Cheap reads for hot paths (status() builds a whole report). */
+  get role(): RaftRole {
+    return this.r.publicRole();
+  }
+
+  get leaderId(): NodeId | null {
+    return this.r.leaderId;
+  }
+
+  get clusterConfig(): ClusterConfig {
+    return this.r.config;
+  }
+
+  get firstIndex(): number {
+    return this.r.log.firstIndex();
+  }
+
+  get lastIndex(): number {
+    return this.r.log.lastIndex();
   }
 
   isVoter(id: NodeId): boolean {

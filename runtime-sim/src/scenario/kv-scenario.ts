@@ -5,7 +5,7 @@ import type { Scenario, ScenarioContext, ScenarioRun } from "../run/scenario";
 import { usFromMs } from "../world/time";
 import { BlixardCluster } from "./blixard-cluster";
 import { convergenceProblem } from "./convergence";
-import { DEFAULT_KV_WORKLOAD, KvClientProcess } from "./kv-client-process";
+import { DEFAULT_KV_WORKLOAD, KvClientProcess, type KvWorkloadConfig } from "./kv-client-process";
 
 /** Clients per run: enough concurrency for anomalies to show, few enough for the checker. */
 export const KV_CLIENTS = 5;
@@ -36,14 +36,19 @@ export function setupKv(context: ScenarioContext): KvRun {
 }
 
 /** KV clients, their history and the KV end checks, on a cluster built by the caller. */
-export function attachKvWorkload(context: ScenarioContext, cluster: BlixardCluster): KvRun {
+export function attachKvWorkload(
+  context: ScenarioContext,
+  cluster: BlixardCluster,
+  workload: KvWorkloadConfig = DEFAULT_KV_WORKLOAD,
+  clientCount = KV_CLIENTS,
+): KvRun {
   const { sim, nodeIds, faultsEndUs, endUs } = context;
   const history = new HistoryRecorder();
   const nowNs = () => sim.nowUs() * 1000;
   const clients: KvClientProcess[] = [];
-  for (let i = 0; i < KV_CLIENTS; i++) {
+  for (let i = 0; i < clientCount; i++) {
     const config = defaultClusterClientConfig(nodeIds);
-    clients.push(sim.addClient(`c${i}`, (rt) => new KvClientProcess(rt, i, config, DEFAULT_KV_WORKLOAD, history, nowNs)));
+    clients.push(sim.addClient(`c${i}`, (rt) => new KvClientProcess(rt, i, config, workload, history, nowNs)));
   }
   const okAtQuiet = { value: 0 };
   const stopUs = faultsEndUs + Math.floor(((endUs - faultsEndUs) * CLIENT_STOP_QUIET_PERCENT) / 100);

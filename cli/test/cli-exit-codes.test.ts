@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { SqliteDisk } from "@blixard/runtime-real";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 
@@ -19,16 +20,23 @@ async function blixard(...argv: string[]): Promise<{ code: number; stdout: strin
 }
 
 describe("the blixard CLI process", () => {
-  it("exits 2 with a specific message for bad arguments, and 1 when the cluster cannot be reached", async () => {
+  it("exits 2 with a specific message for bad arguments, 1 when the cluster cannot be reached or the node's storage is corrupt", async () => {
     const dir = mkdtempSync(join(tmpdir(), "blixard-cli-exit-"));
     const badSpec = join(dir, "spec.json");
     writeFileSync(badSpec, JSON.stringify({ name: "ok-name", vcpus: 999, memoryMib: 128, colour: "blue" }));
-    const [badPeer, specErrors, noCluster, unreachable, unknownFlag] = await Promise.all([
+    // A data dir whose Raft hard state is garbage: the node must refuse to serve it.
+    mkdirSync(join(dir, "corrupt"));
+    const corrupt = SqliteDisk.open({ nodeId: "n1", path: join(dir, "corrupt", "disk.sqlite") });
+    corrupt.overwrite("raft-hardstate", new Uint8Array(64).fill(0xa5));
+    corrupt.sync();
+    corrupt.close();
+    const [badPeer, specErrors, noCluster, unreachable, unknownFlag, corruptStart] = await Promise.all([
       blixard("node", "--id", "n1", "--listen", "127.0.0.1:7001", "--peer", "n2@127.0.0.1:7002", "--data-dir", dir),
       blixard("vm", "create", "--spec", badSpec, "--cluster", "ws://127.0.0.1:9"),
       blixard("kv", "get", "k"),
       blixard("kv", "get", "k", "--cluster", "ws://127.0.0.1:9", "--timeout-ms", "1000"),
       blixard("kv", "get", "k", "--clutser", "ws://127.0.0.1:9"),
+      blixard("node", "--id", "n1", "--listen", "127.0.0.1:0", "--data-dir", join(dir, "corrupt"), "--trace-file", join(dir, "trace.jsonl")),
     ]);
     expect(badPeer.code).toBe(2);
     expect(badPeer.stderr).toContain('--peer must look like n2=ws://host:port, got "n2@127.0.0.1:7002"');
@@ -43,5 +51,8 @@ describe("the blixard CLI process", () => {
     expect(unreachable.stderr).toContain("error cluster-unreachable: no listed node could be reached");
     expect(unknownFlag.code).toBe(2);
     expect(unknownFlag.stderr).toContain("Unknown argument: clutser");
+    expect(corruptStart.code).toBe(1);
+    expect(corruptStart.stderr).toContain("blixard node n1 refused to start: storage-corrupt:");
+    expect(corruptStart.stderr).toContain("  hint: ");
   });
 });

@@ -69,7 +69,7 @@ export async function runNode(launch: NodeLaunch, io: NodeProcessIo): Promise<nu
   const status = node.raftStatus();
   io.out(
     `blixard node ${launch.nodeId} serving on ${runtime.url} (cluster ${launch.clusterId}, data ${launch.dataDir}, backend ${launch.backend}); ` +
-      `voters ${voters.join(",")}; recovered term ${status?.term ?? 0}, log up to index ${status?.lastIndex ?? 0}, applied ${node.stateMachine.appliedIndex}`,
+      `voters ${(status?.config.voters ?? voters).join(",")}; recovered term ${status?.term ?? 0}, log up to index ${status?.lastIndex ?? 0}, applied ${node.stateMachine.appliedIndex}`,
   );
   let metrics: { url: string; close: () => Promise<void> } | null = null;
   if (launch.metricsPort !== null) {

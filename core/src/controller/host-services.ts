@@ -28,6 +28,7 @@ export function hostServices(host: HostConfig, supervisor: SupervisorConfig, exp
         applied: (outcome, entry) => {
           agent.applied(outcome, entry);
           leader.applied(outcome, entry);
+          controller.applied(outcome, entry);
         },
         roleChanged: (role) => leader.roleChanged(role),
         stop: () => controller.stopAll(),

@@ -2,7 +2,10 @@ import type { ProcessEvent, ProcessHandle } from "../ports/spawner";
 import type { Runtime } from "../ports/runtime";
 import type { ClusterModule } from "../state/cluster/module";
 import { clusterModuleName, type VmRecord, type VmStatus } from "../state/cluster/types";
+import type { Entry } from "../raft/log-types";
+import type { ApplyOutcome } from "../state/state-machine";
 import { launchSpecFor } from "../vm/launch-spec";
+import { appliedClusterCommand } from "./cluster-entry";
 import type { HostConfig } from "./controller-config";
 import type { HostAgent, InternalProposer } from "./host-agent";
 import { restartDecision } from "./restart-backoff";
@@ -32,6 +35,13 @@ interface Observed {
   terminal: boolean;
   lastReportMonoMs: number;
   lastReportedStatus: VmStatus | null;
+  /**
+   * The process exited on its own and that exit is not yet committed. The VM
+   * may not restart until this host sees its own exit report applied: the
+   * report may be what completes a pending migration or eviction (the VM then
+   * starts elsewhere), and this host's view may not show that move yet.
+   */
+  exitUnacknowledged: boolean;
 }
 
 /**
@@ -106,7 +116,7 @@ export class VmController {
     const shouldRun = vm.desired === "running" && vm.move === null;
     const now = this.runtime.clock.monotonicMs();
     if (shouldRun) {
-      if (local === undefined && !this.fencedNow && !obs.terminal && now >= obs.nextStartMonoMs) this.start(vm, obs);
+      if (local === undefined && !this.fencedNow && !obs.terminal && !obs.exitUnacknowledged && now >= obs.nextStartMonoMs) this.start(vm, obs);
     } else if (local !== undefined) {
       this.requestStop(local, obs);
     } else {
@@ -155,6 +165,15 @@ export class VmController {
     }
   }
 
+  /** This host's own exit report committed: the state now reflects the exit (and any move it completed). */
+  applied(outcome: ApplyOutcome, entry: Entry): void {
+    const command = appliedClusterCommand(outcome, entry);
+    if (command?.type !== "report-vm-status" || command.hostId !== this.config.hostId) return;
+    const obs = this.observed.get(command.vmName);
+    if (obs === undefined || obs.generation !== command.generation || !obs.exitUnacknowledged) return;
+    if (command.observed === "failed" || command.observed === "stopped") obs.exitUnacknowledged = false;
+  }
+
   /** Bounded memory: observations of VMs no longer placed here (and not still exiting) are dropped. */
   private forgetUnplaced(placedHere: ReadonlySet<string>): void {
     for (const name of [...this.observed.keys()]) {
@@ -201,6 +220,7 @@ export class VmController {
     // A long healthy run earns a fresh start: backoff punishes crash loops, not one crash a day.
     if (local.bootedMonoMs !== null && now - local.bootedMonoMs >= this.config.backoffResetAfterMs) obs.failures = 0;
     obs.failures += 1;
+    obs.exitUnacknowledged = true;
     const failed = spawnError !== null || exitCode !== 0;
     obs.status = failed ? "failed" : "stopped";
     const decision = restartDecision(vm?.spec.restartPolicy ?? { kind: "never" }, failed, obs.failures, this.config);
@@ -229,6 +249,7 @@ export class VmController {
       terminal: false,
       lastReportMonoMs: Number.NEGATIVE_INFINITY,
       lastReportedStatus: null,
+      exitUnacknowledged: false,
     };
     this.observed.set(name, fresh);
     return fresh;
@@ -236,7 +257,9 @@ export class VmController {
 
   /** Report until the replicated state shows what this host sees; a lost report is simply sent again. */
   private maybeReport(vm: VmRecord, obs: Observed): void {
-    if (this.fencedNow || obs.status === "scheduled" || obs.status === vm.status) return;
+    if (this.fencedNow || obs.status === "scheduled") return;
+    // An unacknowledged exit is re-reported even if the state already shows that status from an earlier exit.
+    if (obs.status === vm.status && !obs.exitUnacknowledged) return;
     const now = this.runtime.clock.monotonicMs();
     if (obs.lastReportedStatus === obs.status && now - obs.lastReportMonoMs < this.config.reportRetryMs) return;
     obs.lastReportMonoMs = now;

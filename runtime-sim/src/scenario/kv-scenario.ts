@@ -11,6 +11,8 @@ import { DEFAULT_KV_WORKLOAD, KvClientProcess, type KvWorkloadConfig } from "./k
 export const KV_CLIENTS = 5;
 /** After faults stop, a leader must exist within this long (20 election timeouts of 0.5–1 s). */
 export const LEADER_AFTER_QUIET_MS_MAX = 10_000;
+/** Followers must have applied, by the end, what the leader committed this long before it. */
+const CONVERGENCE_SLACK_MS = 1_000;
 /** Clients stop issuing new ops at this share of the quiet phase, so every op in flight can complete before the end. */
 const CLIENT_STOP_QUIET_PERCENT = 50;
 
@@ -60,7 +62,13 @@ export function attachKvWorkload(
       sim.fail("liveness", "kv.leader-elected", `no leader ${LEADER_AFTER_QUIET_MS_MAX} ms after faults stopped`);
     }
   });
-  sim.addEndCheck("kv.converged", () => convergenceProblem(cluster));
+  // What the leader has committed shortly before the end, every serving node must have applied by the end.
+  let committedBeforeEnd = 0;
+  sim.scheduleAt(Math.max(faultsEndUs, endUs - usFromMs(CONVERGENCE_SLACK_MS)), "liveness.commit-mark", () => {
+    const leader = cluster.leaders()[0];
+    committedBeforeEnd = leader === undefined ? 0 : (cluster.node(leader.id)?.raftStatus()?.commitIndex ?? 0);
+  });
+  sim.addEndCheck("kv.converged", () => convergenceProblem(cluster, committedBeforeEnd));
   sim.addEndCheck("kv.clients-finished", () => {
     const busy = clients.map((c, i) => (c.idle ? null : `c${i}`)).filter((c) => c !== null);
     return busy.length === 0 ? null : `client ops still in flight at the end: ${busy.join(", ")}`;

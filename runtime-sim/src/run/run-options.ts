@@ -56,8 +56,10 @@ export function replayCommand(options: RunOptions): string {
 }
 
 /** Split a run into its faults phase and quiet (liveness) phase, in µs. */
-export function phaseBoundsUs(durationSeconds: number): { faultsEndUs: number; endUs: number } {
+export function phaseBoundsUs(durationSeconds: number, quietSecondsMin = 0): { faultsEndUs: number; endUs: number } {
   const endUs = Math.round(durationSeconds * 1_000_000);
-  const quietUs = Math.min(Math.floor(endUs / 2), Math.min(30_000_000, Math.max(5_000_000, Math.floor(endUs / 4))));
+  const usual = Math.min(Math.floor(endUs / 2), Math.min(30_000_000, Math.max(5_000_000, Math.floor(endUs / 4))));
+  // A scenario may need a longer quiet phase to converge (VM restart backoff, fencing); it never takes over 3/4 of the run.
+  const quietUs = Math.max(usual, Math.min(Math.round(quietSecondsMin * 1_000_000), Math.floor((endUs * 3) / 4)));
   return { faultsEndUs: endUs - quietUs, endUs };
 }

@@ -57,7 +57,7 @@ export function runSimulation(options: RunOptions, hooks: RunHooks = {}): Result
   const traceOptions = { ...(hooks.traceSink === undefined ? {} : { sink: hooks.traceSink }), ...(hooks.traceRingSize === undefined ? {} : { ringSize: hooks.traceRingSize }) };
   const sim = new Simulation({ seed: options.seed, trace: traceOptions });
   const swarm = drawSwarm(sim.streams.stream("swarm"), options.faults, options.nodes, options.intensity);
-  const { faultsEndUs, endUs } = phaseBoundsUs(options.durationSeconds);
+  const { faultsEndUs, endUs } = phaseBoundsUs(options.durationSeconds, scenario.quietSecondsMin);
   sim.traceWorld("run.start", `seed=${options.seed} nodes=${options.nodes} durationUs=${endUs} faults=${options.faults.join(",") || "none"} intensity=${options.intensity} workload=${options.workload}`);
   const nodeIds = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
   const run = scenario.setup({ sim, options, nodeIds, random: sim.streams.stream("scenario"), faultsEndUs, endUs });

@@ -37,5 +37,7 @@ export interface Scenario {
   readonly description: string;
   /** Fault classes the system under this scenario claims to survive; the runner rejects others. */
   readonly supportedFaults: readonly FaultClass[];
+  /** Shortest quiet phase in which this scenario can be expected to converge (virtual seconds). */
+  readonly quietSecondsMin?: number;
   setup(context: ScenarioContext): ScenarioRun;
 }

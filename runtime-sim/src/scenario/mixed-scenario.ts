@@ -2,7 +2,7 @@ import { defaultSupervisorConfig } from "@blixard/core";
 import { FAULT_CLASSES } from "../nemesis/fault-classes";
 import type { Scenario } from "../run/scenario";
 import { attachKvWorkload } from "./kv-scenario";
-import { attachVmWorkload, hostCluster } from "./vm-scenario";
+import { attachVmWorkload, hostCluster, VM_QUIET_SECONDS_MIN } from "./vm-scenario";
 
 /**
  * `mixed` (the default): one cluster of hosts serving KV clients and running
@@ -13,6 +13,8 @@ export const mixedScenario: Scenario = {
   name: "mixed",
   description: "KV clients and a VM operator on one cluster of hosts: linearizable KV, VMs never run twice",
   supportedFaults: FAULT_CLASSES,
+  // Restart backoff (at most 10 s), fencing (about 4 s) and boot (at most 2 s) must fit in the quiet phase.
+  quietSecondsMin: VM_QUIET_SECONDS_MIN,
   setup(context) {
     const supervisor = defaultSupervisorConfig();
     const cluster = hostCluster(context, supervisor);

@@ -17,6 +17,9 @@ import { BlixardCluster } from "./blixard-cluster";
 import { VmOperator } from "./vm-operator";
 import { VmSafetyChecker } from "./vm-safety";
 
+/** Quiet phase a VM workload needs to converge: backoff cap + fence wait + boot, with room to spare. */
+export const VM_QUIET_SECONDS_MIN = 20;
+
 export interface VmRun extends ScenarioRun {
   readonly cluster: BlixardCluster;
   readonly operator: VmOperator;
@@ -39,6 +42,8 @@ export const vmScenario: Scenario = {
   name: "vm",
   description: "Blixard hosts running VMs under an operator (create/stop/delete/migrate/drain) with host crashes and partitions",
   supportedFaults: FAULT_CLASSES,
+  // Restart backoff (at most 10 s), fencing (about 4 s) and boot (at most 2 s) must fit in the quiet phase.
+  quietSecondsMin: VM_QUIET_SECONDS_MIN,
   setup: (context) => setupVm(context),
 };
 

@@ -6,7 +6,7 @@ describe("toy workload sweep", () => {
     const failures: string[] = [];
     let faultsInjected = 0;
     for (let i = 0; i < 6; i++) {
-      const options = { ...DEFAULT_RUN_OPTIONS, seed: 1000 + i, nodes: 3 + (i % 3), durationSeconds: 20, faults: FAULT_CLASSES, intensity: 1 };
+      const options = { ...DEFAULT_RUN_OPTIONS, workload: "toy", seed: 1000 + i, nodes: 3 + (i % 3), durationSeconds: 20, faults: FAULT_CLASSES, intensity: 1 };
       const result = runSimulation(options);
       if (!result.ok) throw new Error(result.error.message);
       const report = result.value;

@@ -138,7 +138,8 @@ export class ClusterClient {
     const flight = this.current;
     if (flight === null || !flight.requestIds.has(response.requestId)) return; // late answer to a finished op
     if ("result" in response) {
-      this.leaderGuess = from;
+      const hint = response.leaderHint;
+      this.leaderGuess = hint !== undefined && this.config.nodes.includes(hint) ? hint : from;
       this.finish(flight, { kind: "ok", result: response.result, attempts: flight.attempt });
       return;
     }
@@ -162,8 +163,10 @@ export class ClusterClient {
       });
       return;
     }
-    // duplicate-stale: the seq applied once already, result lost — the op took effect.
-    const definite = error.code !== "duplicate-stale" && (flight.seq === null || !flight.mayHaveTakenEffect || isRejectedBeforeApply(error));
+    // Any other error is the committed outcome of this seq (the state machine refused it, and the session
+    // makes every attempt share that outcome): nothing took effect. Except duplicate-stale: the seq applied
+    // once already and its result is lost — the op took effect.
+    const definite = error.code !== "duplicate-stale";
     this.finish(flight, { kind: "failed", error, definite, attempts: flight.attempt });
   }
 
@@ -200,7 +203,3 @@ function requestIdOf(clientId: string, flight: InFlight): string {
   return `${clientId}/${flight.opNumber}/${flight.attempt}`;
 }
 
-/** Validation errors come from the leader's admission check or from apply; either way the op has no effect. */
-function isRejectedBeforeApply(error: WireError): boolean {
-  return error.code === "invalid-request" || error.code.endsWith("-too-large") || error.code === "session-expired";
-}

@@ -278,7 +278,7 @@ export class BlixardNode {
     const waiting = this.pending.get(message.requestId);
     if (waiting === undefined || waiting.waitingFor.kind !== "forward" || waiting.waitingFor.leaderId !== from) return;
     this.pending.take(message.requestId);
-    this.send(waiting.replyTo, { ...message, requestId: waiting.requestId });
+    this.send(waiting.replyTo, { ...message, requestId: waiting.requestId, leaderHint: from });
   }
 
   private refuseWhileDown(from: string, message: WireMessage): void {

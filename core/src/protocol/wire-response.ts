@@ -16,17 +16,18 @@ export function validateResponse(value: Fields): Result<WireMessage, WireError> 
   const hasResult = "result" in value;
   const hasError = value["error"] !== undefined;
   if (hasResult === hasError) return err(invalidRequest("result", "a client-response carries exactly one of result or error"));
-  if (hasResult) {
-    if (value["leaderHint"] !== undefined) return err(invalidRequest("leaderHint", "leaderHint is only sent with an error"));
-    return ok({ v: wireVersion, kind: "client-response", requestId: requestId.value, result: value["result"] });
-  }
-  const error = readWireError(value["error"]);
-  if (!error.ok) return error;
   const hint = readOptionalString(value, "leaderHint", "");
   if (!hint.ok) return hint;
   if (hint.value !== undefined && (hint.value.length === 0 || hint.value.length > maxNodeIdChars)) {
     return err(invalidRequest("leaderHint", `leaderHint must be a node id of 1 to ${maxNodeIdChars} characters`));
   }
+  if (hasResult) {
+    // On a result relayed by a follower, leaderHint tells the client where to go directly next time.
+    const base = { v: wireVersion, kind: "client-response", requestId: requestId.value, result: value["result"] } as const;
+    return ok(hint.value === undefined ? base : { ...base, leaderHint: hint.value });
+  }
+  const error = readWireError(value["error"]);
+  if (!error.ok) return error;
   const base = { v: wireVersion, kind: "client-response", requestId: requestId.value, error: error.value } as const;
   return ok(hint.value === undefined ? base : { ...base, leaderHint: hint.value });
 }

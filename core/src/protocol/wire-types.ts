@@ -52,7 +52,14 @@ export interface WireError extends BlixardError {
 }
 
 export type ClientResponseWire =
-  | { readonly v: 1; readonly kind: "client-response"; readonly requestId: string; readonly result: unknown }
+  | {
+      readonly v: 1;
+      readonly kind: "client-response";
+      readonly requestId: string;
+      readonly result: unknown;
+      /** Set by a follower relaying the leader's answer: the leader to talk to directly. */
+      readonly leaderHint?: string;
+    }
   | {
       readonly v: 1;
       readonly kind: "client-response";

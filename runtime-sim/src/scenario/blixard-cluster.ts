@@ -2,6 +2,9 @@ import { BlixardNode, defaultNodeConfig, type Entry, type NodeConfig, type NodeO
 import type { Simulation } from "../simulation";
 import { RaftSafetyChecker } from "./checkers/raft-safety";
 
+/** Entries applied between snapshots, one drawn per run. */
+const SNAPSHOT_THRESHOLDS = [64, 200, 1000] as const;
+
 export interface BlixardClusterOptions {
   /** Overrides applied to every node's default config. */
   readonly nodeConfig?: Partial<Omit<NodeConfig, "nodeId" | "bootstrapVoters">>;
@@ -22,12 +25,15 @@ export class BlixardCluster {
   private readonly failedStarts = new Map<string, string>();
   private readonly applyWatchers: ((nodeId: string, entry: Entry) => void)[] = [];
   private readonly observer: NodeObserver;
+  private readonly snapshotThresholdEntries: number;
 
   constructor(
     private readonly sim: Simulation,
     readonly nodeIds: readonly string[],
     private readonly options: BlixardClusterOptions = {},
   ) {
+    // Swarm-drawn: small thresholds make compaction and InstallSnapshot to lagging followers routine.
+    this.snapshotThresholdEntries = SNAPSHOT_THRESHOLDS[sim.streams.stream("cluster/snapshot-threshold").nextInt(0, SNAPSHOT_THRESHOLDS.length - 1)] ?? 1000;
     const safety = this.safety;
     const watchers = this.applyWatchers;
     this.observer = {
@@ -70,7 +76,7 @@ export class BlixardCluster {
   }
 
   private boot(id: string, runtime: Parameters<Parameters<Simulation["addNode"]>[1]>[0]): BlixardNode {
-    const config: NodeConfig = { ...defaultNodeConfig(id, this.nodeIds), ...this.options.nodeConfig };
+    const config: NodeConfig = { ...defaultNodeConfig(id, this.nodeIds), snapshotThresholdEntries: this.snapshotThresholdEntries, ...this.options.nodeConfig };
     const node = new BlixardNode(runtime, config, { ...this.options.nodeOptions?.(id), observer: this.observer });
     const started = node.start();
     if (started.ok) this.failedStarts.delete(id);

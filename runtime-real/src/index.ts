@@ -7,3 +7,4 @@ export { ChildProcessSpawner, READY_PATTERN_ENV, type ChildProcessSpawnerOptions
 export { createRealRuntime, DEFAULT_CLUSTER_ID, type RealRuntime, type RealRuntimeOptions } from "./real-runtime";
 export { buildInitramfs, busyboxInitramfs, type InitramfsEntry } from "./qemu/initramfs";
 export { probeAccel, tinyMicrovmLaunch, PROBE_INIT_SCRIPT, PROBE_READY_MARKER, type AccelProbe, type AccelProbeOptions, type TinyMicrovm } from "./qemu/probe-accel";
+export { decodeHello, decodeReject, encodeHello, FRAME_HELLO, FRAME_REJECT, MAX_CONTROL_FRAME_BYTES, NET_PROTOCOL, NET_PROTOCOL_VERSION, type Hello } from "./ws-frames";

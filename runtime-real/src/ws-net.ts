@@ -70,7 +70,7 @@ export class WsNet implements NetEndpoint {
     this.settings = {
       selfId: options.selfId,
       clusterId: options.clusterId,
-      maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
+      maxMessageBytes: options.maxMessageBytes ?? 8 * 1024 * 1024 + 8,
       maxQueuedMessages: options.maxQueuedMessages ?? 1_024,
       maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
       reconnectDelayMsInitial: options.reconnectDelayMsInitial ?? 50,

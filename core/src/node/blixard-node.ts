@@ -4,7 +4,7 @@ import type { Runtime } from "../ports/runtime";
 import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops";
 import { notLeader, requestTimeout, unavailable } from "../protocol/client-errors";
 import { encodeClientCommand } from "../protocol/client-command";
-import { decodeWire, encodeWire, internalClientId, type WireCodecOptions } from "../protocol/wire";
+import { decodeWire, encodeWire, internalClientId, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
 import type { ClientRequestBody, WireError, WireMessage } from "../protocol/wire-types";
 import { parseRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
@@ -17,6 +17,8 @@ import type { NodeConfig } from "./node-config";
 import type { NodeObserver, RaftLogView } from "./node-observer";
 import { PendingRequests, type PendingRequest } from "./pending-requests";
 import { defaultModules, type NodeService } from "./node-service";
+import { buildNodeStatus, isNodeStatusOp, type NodeStatusView } from "./node-status";
+import { configChangeApplied, isMembershipOp, MembershipDriver, membershipOpsModuleName } from "./membership-ops";
 
 export interface NodeOptions {
   readonly observer?: NodeObserver;
@@ -49,6 +51,7 @@ export class BlixardNode {
   private failure: BlixardError | null = null;
   private appliedSinceNotify: { outcome: ApplyOutcome; entry: Entry }[] = [];
   private snapshotReplacedState = false;
+  private readonly membership: MembershipDriver;
 
   constructor(
     readonly runtime: Runtime,
@@ -59,6 +62,13 @@ export class BlixardNode {
     this.pending = new PendingRequests(config.maxPendingRequests);
     this.codec = { parseRaftMessage, clientOps: options.clientOps ?? defaultClientOps(), maxMessageBytes: config.maxMessageBytes };
     this.services = options.services?.(this) ?? [];
+    this.membership = new MembershipDriver({
+      nodeId: config.nodeId,
+      raft: () => this.raft,
+      nowMs: () => this.nowMs(),
+      awaitApply: (w, index, term, op) => this.pending.add({ ...w, waitingFor: { kind: "apply", index, term }, op }),
+      reply: (to, requestId, result) => (result.ok ? this.send(to, { v: 1, kind: "client-response", requestId, result: result.value }) : this.replyError(to, requestId, result.error)),
+    });
   }
 
   get nodeId(): string {
@@ -126,6 +136,23 @@ export class BlixardNode {
     return this.failure;
   }
 
+  /** Client requests held unanswered (own proposals, reads, forwards): a gauge for /metrics. */
+  pendingRequestCount(): number {
+    return this.pending.size;
+  }
+
+  /** This node's own view of itself, as the `node status` client op answers it. */
+  nodeStatus(): NodeStatusView {
+    return buildNodeStatus({
+      nodeId: this.nodeId,
+      health: this.healthState,
+      failure: this.failure,
+      raft: this.raftStatus(),
+      appliedIndex: this.sm.appliedIndex,
+      pendingRequests: this.pending.size,
+    });
+  }
+
   isLeader(): boolean {
     return this.raft?.role === "leader";
   }
@@ -169,6 +196,7 @@ export class BlixardNode {
     if (this.healthState !== "serving" || this.raft === null) return;
     this.raft.tick();
     this.expireRequests();
+    this.membership.tick();
     for (const service of this.services) service.tick?.();
     this.drainReady();
     this.scheduleTick();
@@ -178,6 +206,14 @@ export class BlixardNode {
     const decoded = decodeWire(payload, from, this.codec);
     if (!decoded.ok) {
       this.runtime.tracer.warn("wire-rejected", { node: this.nodeId, from, code: decoded.error.code, why: decoded.error.message.slice(0, 200) });
+      // A well-formed but invalid request (bad field, value too large) gets its specific error back.
+      const refused = refusedRequestId(payload);
+      if (refused !== null) this.replyError(from, refused.requestId, decoded.error);
+      return;
+    }
+    if (decoded.value.kind === "client-request" && isNodeStatusOp(decoded.value.op)) {
+      // Answered here, serving or not, never forwarded: it is this node's own view of itself.
+      this.send(from, { v: 1, kind: "client-response", requestId: decoded.value.requestId, result: this.nodeStatus() });
       return;
     }
     if (this.healthState !== "serving" || this.raft === null) {
@@ -256,6 +292,9 @@ export class BlixardNode {
     const raft = this.raft;
     if (raft === null) return err(unavailable(this.nodeId, "the node is not serving"));
     const deadlineMs = this.nowMs() + this.config.requestTimeoutMs;
+    if (body.op.module === membershipOpsModuleName) {
+      return this.membership.start(body.op, waiter === null ? null : { ...waiter, requestId: body.requestId, deadlineMs });
+    }
     if (this.codec.clientOps?.isReadOnly(body.op) === true) {
       if (waiter === null) return ok(undefined);
       const asked = raft.readIndex(waiter.key);
@@ -351,7 +390,8 @@ export class BlixardNode {
     const waiter = this.pending.takeProposalAt(entry.index);
     if (waiter === undefined) return;
     if (waiter.waitingFor.kind === "apply" && waiter.waitingFor.term === entry.term) {
-      this.answer(waiter, outcome);
+      // A membership op waits for its config entry, which the state machine applies without a result.
+      this.answer(waiter, isMembershipOp(waiter.op) ? { ...outcome, result: configChangeApplied(waiter.op.command, entry) } : outcome);
     } else {
       this.replyError(waiter.replyTo, waiter.requestId, proposalDropped(this.nodeId, entry.index));
     }
@@ -383,6 +423,7 @@ export class BlixardNode {
   private roleChanged(role: string, term: number, leaderId: string | null): void {
     this.runtime.tracer.event("role-changed", { node: this.nodeId, role, term, leader: leaderId });
     this.options.observer?.roleChanged?.(this.nodeId, role, term, leaderId, this.logView());
+    this.membership.roleChanged(role, term, leaderId);
     if (role !== "leader") {
       // Unconfirmed reads can never be confirmed by a deposed leader; a read has no effect, so failing it is safe.
       for (const request of this.pending.takeWhere((r) => r.waitingFor.kind === "read")) {

@@ -41,6 +41,6 @@ export function defaultNodeConfig(nodeId: NodeId, bootstrapVoters: readonly Node
     snapshotThresholdEntries: 1000,
     maxPendingRequests: 4096,
     requestTimeoutMs: 3000,
-    maxMessageBytes: 4 * 1024 * 1024,
+    maxMessageBytes: 8 * 1024 * 1024,
   };
 }

@@ -200,3 +200,26 @@ function forged(field: string, claimed: unknown, actual: string): WireError {
   const claim = typeof claimed === "string" ? `"${claimed.slice(0, 128)}"` : describeType(claimed);
   return wireError("forged-sender", `${field} claims sender ${claim} but the message arrived from "${actual}"`, "a node may only speak for itself", field);
 }
+
+/**
+ * For a refused client request or forward: the id to answer, so the sender
+ * learns why instead of timing out. Only for frames whose checksum holds and
+ * that parse as JSON; null otherwise (a corrupted frame gets no answer).
+ */
+export function refusedRequestId(bytes: Uint8Array): { readonly kind: "client-request" | "forward"; readonly requestId: string } | null {
+  if (bytes.length < wireChecksumBytes || bytes.length > defaultMaxMessageBytes) return null;
+  const body = bytes.subarray(wireChecksumBytes);
+  if (crc32(body) !== new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8Decoder.decode(body));
+  } catch {
+    return null;
+  }
+  if (!isPlainObject(value)) return null;
+  const request = value["kind"] === "forward" && isPlainObject(value["request"]) ? value["request"] : value;
+  const requestId = request["requestId"];
+  if (typeof requestId !== "string" || requestId.length === 0 || requestId.length > maxRequestIdChars) return null;
+  if (value["kind"] === "client-request" || value["kind"] === "forward") return { kind: value["kind"], requestId };
+  return null;
+}

@@ -120,7 +120,7 @@ export const raftMessageTypes: readonly RaftMessageType[] = [
 
 /** Wire bounds, enforced by parseRaftMessage and by RaftConfig validation. */
 export const maxEntriesPerMessage = 4096;
-export const maxEntryDataBytes = 1_048_576;
+export const maxEntryDataBytes = 2 * 1_048_576;
 export const maxSnapshotChunkBytes = 4_194_304;
 export const maxSnapshotBytes = 268_435_456;
 export const maxNodeIdBytes = 128;

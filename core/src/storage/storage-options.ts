@@ -11,8 +11,8 @@ export interface StorageOptions {
 }
 
 export const DEFAULT_STORAGE_OPTIONS: StorageOptions = {
-  maxSegmentBytes: 8 * 1024 * 1024,
-  maxRecordBytes: 1024 * 1024,
+  maxSegmentBytes: 16 * 1024 * 1024,
+  maxRecordBytes: 8 * 1024 * 1024,
   maxSnapshotBytes: 256 * 1024 * 1024,
 };
 

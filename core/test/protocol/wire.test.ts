@@ -105,7 +105,7 @@ describe("encodeClientCommand", () => {
   });
 
   it("refuses a command whose JSON escaping overflows the raft entry bound", () => {
-    const control = { ...request, op: { module: "kv", command: { type: "put", key: "k", value: "\u0001".repeat(200_000) } } };
+    const control = { ...request, op: { module: "kv", command: { type: "put", key: "k", value: "\u0001".repeat(400_000) } } };
     expect(encodeClientCommand(control, 0)).toMatchObject({
       ok: false,
       error: { code: "value-too-large", message: expect.stringContaining("(maxEntryDataBytes)") },

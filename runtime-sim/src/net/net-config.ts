@@ -22,7 +22,7 @@ export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
   latency: { baseUs: 500, jitterUs: 2_000, tailProbability: 0.01, tailUs: 50_000 },
   lossProbability: 0,
   duplicateProbability: 0,
-  maxMessageBytes: 4 * 1024 * 1024,
+  maxMessageBytes: 8 * 1024 * 1024 + 8,
 };
 
 export function validateNetworkConfig(config: NetworkConfig): NetworkConfig {

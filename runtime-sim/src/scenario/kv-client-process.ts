@@ -45,7 +45,7 @@ export class KvClientProcess {
     /** The world's virtual time in ns: one axis for every client's history events. */
     private readonly nowNs: () => number,
   ) {
-    this.client = new ClusterClient({ clientId: runtime.clientId, clock: runtime.clock, random: runtime.random, net: runtime.net }, clientConfig);
+    this.client = new ClusterClient(runtime, clientConfig);
     this.scheduleNext();
   }
 

@@ -46,7 +46,7 @@ export class VmOperator {
     clientConfig: ClusterClientConfig,
     private readonly workload: VmWorkloadConfig,
   ) {
-    this.client = new ClusterClient({ clientId: runtime.clientId, clock: runtime.clock, random: runtime.random, net: runtime.net }, clientConfig);
+    this.client = new ClusterClient(runtime, clientConfig);
     this.scheduleNext();
   }
 

@@ -36,7 +36,7 @@ function isolateVmHost(slowHostDriftPpm: number): { failure: string | null; move
   });
   const safety = new VmSafetyChecker(sim, cluster);
   sim.addInvariant("vm.safety", () => safety.firstViolation());
-  const client = sim.addClient("operator", (rt) => new ClusterClient({ clientId: rt.clientId, clock: rt.clock, random: rt.random, net: rt.net }, defaultClusterClientConfig(NODES)));
+  const client = sim.addClient("operator", (rt) => new ClusterClient(rt, defaultClusterClientConfig(NODES)));
   sim.schedule(3_000_000, "create-vm", () => {
     const spec = { name: "db-1", vcpus: 2, memoryMib: 512, diskGib: 1, hypervisor: "cloud-hypervisor", restartPolicy: { kind: "always" } };
     client.submit({ module: "cluster", command: { type: "create-vm", desired: "running", spec } }, () => {});

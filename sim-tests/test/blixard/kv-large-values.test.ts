@@ -8,7 +8,7 @@ const NODES = ["n1", "n2", "n3"];
 function runOps(ops: readonly unknown[]): ClientOutcome[] {
   const sim = new Simulation({ seed: 99 });
   const cluster = new BlixardCluster(sim, NODES, { nodeConfig: { snapshotThresholdEntries: 4 } });
-  const client = sim.addClient("c0", (rt) => new ClusterClient({ clientId: rt.clientId, clock: rt.clock, random: rt.random, net: rt.net }, defaultClusterClientConfig(NODES)));
+  const client = sim.addClient("c0", (rt) => new ClusterClient(rt, defaultClusterClientConfig(NODES)));
   const outcomes: ClientOutcome[] = [];
   const next = (i: number): void => {
     const op = ops[i];

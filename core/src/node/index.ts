@@ -2,3 +2,25 @@ export { BlixardNode, type NodeHealth, type NodeOptions } from "./blixard-node";
 export { defaultNodeConfig, type NodeConfig } from "./node-config";
 export type { NodeObserver, RaftLogView } from "./node-observer";
 export { defaultModules, type NodeService } from "./node-service";
+export {
+  buildNodeStatus,
+  isNodeStatusOp,
+  nodeClientOps,
+  nodeOpsModuleName,
+  type NodeStatusCommand,
+  type NodeStatusView,
+  type PeerProgressView,
+} from "./node-status";
+export {
+  configChangeApplied,
+  isMembershipOp,
+  membershipClientOps,
+  membershipCommandTypes,
+  membershipOpsModuleName,
+  promoteCatchUpEntriesMax,
+  transferWaitsMax,
+  type MembershipChangeResult,
+  type MembershipCommand,
+  type MembershipCommandType,
+  type TransferResult,
+} from "./membership-ops";

@@ -89,6 +89,7 @@ export const membershipClientOps: ClientOpHandler = {
   module: membershipOpsModuleName,
   validate: (command, field) => validateMembershipCommand(command, field),
   isReadOnly: () => false,
+  sessionless: true,
 };
 
 /** The answer for a membership op whose config entry just applied. */

@@ -6,6 +6,8 @@ import { invalidRequest, type ClientError } from "./client-errors";
 import { ClusterModule } from "../state/cluster/module";
 import { clusterModuleName } from "../state/cluster/types";
 import { checkOnlyFields, type Fields, isPlainObject, join, readObject, readString } from "./fields";
+import { nodeClientOps } from "../node/node-status";
+import { membershipClientOps } from "../node/membership-ops";
 
 /**
  * A client operation names the state module it targets and carries that
@@ -30,6 +32,13 @@ export interface ClientOpHandler {
   validate(command: unknown, field: string): Result<unknown, ClientError>;
   /** For a validated command: may it be served without a log entry? */
   isReadOnly(command: unknown): boolean;
+  /**
+   * Writes that never reach the state machine (membership changes become Raft
+   * config entries): the session table never records their seq, so a client
+   * should not spend one on them (a first write with seq 1 that is never
+   * recorded makes the next, seq 2, look like an evicted session).
+   */
+  readonly sessionless?: boolean;
 }
 
 export const kvClientOps: ClientOpHandler = {
@@ -70,6 +79,12 @@ export class ClientOpRegistry {
     return ok({ module: module.value, command: command.value });
   }
 
+  /** For an op returned by validate(): does a write of it need (clientId, seq)? False for reads and sessionless writes. */
+  usesSession(op: ClientOp): boolean {
+    const handler = this.handlers.get(op.module);
+    return handler !== undefined && handler.sessionless !== true && !handler.isReadOnly(op.command);
+  }
+
   /** For an op returned by validate(). */
   isReadOnly(op: ClientOp): boolean {
     const handler = this.handlers.get(op.module);
@@ -106,7 +121,7 @@ function validateClusterQuery(query: Fields, field: string): Result<unknown, Cli
 }
 
 /** Every module's client operations. Add a module's handler here, in one place. */
-export const clientOpHandlers: readonly ClientOpHandler[] = [kvClientOps, clusterClientOps];
+export const clientOpHandlers: readonly ClientOpHandler[] = [kvClientOps, clusterClientOps, nodeClientOps, membershipClientOps];
 
 export function defaultClientOps(): ClientOpRegistry {
   return new ClientOpRegistry(clientOpHandlers);

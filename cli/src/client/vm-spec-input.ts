@@ -16,6 +16,9 @@ export interface VmSpecFlags {
   readonly kernel?: string;
   readonly initrd?: string;
   readonly kernelParam?: readonly string[];
+  /** Per-VM placement: a strategy, or a host to pin to (manual). */
+  readonly strategy?: string;
+  readonly host?: string;
 }
 
 /** A spec file bigger than this is not a VM spec. */
@@ -32,6 +35,8 @@ export function specFromFlags(flags: VmSpecFlags): Result<Record<string, unknown
   if (flags.antiAffinity !== undefined) spec["antiAffinityGroup"] = flags.antiAffinity;
   if (flags.priority !== undefined) spec["priority"] = flags.priority;
   if (restart.value !== undefined) spec["restartPolicy"] = restart.value;
+  if (flags.host !== undefined) spec["placement"] = { strategy: "manual", hostId: flags.host };
+  else if (flags.strategy !== undefined) spec["placement"] = { strategy: flags.strategy };
   if (flags.flake !== undefined) spec["nixos"] = { flake: flakeRef(flags.flake) };
   if (flags.kernel !== undefined || flags.initrd !== undefined || (flags.kernelParam?.length ?? 0) > 0) {
     spec["kernel"] = { kernelPath: flags.kernel ?? null, initrdPath: flags.initrd ?? null, kernelParams: [...(flags.kernelParam ?? [])] };

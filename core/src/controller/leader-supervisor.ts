@@ -1,7 +1,7 @@
 import type { Entry } from "../raft/log-types";
 import type { Runtime } from "../ports/runtime";
 import { PlacementIndex } from "../scheduler/placement-index";
-import type { VmRequest } from "../scheduler/types";
+import type { Strategy, VmRequest } from "../scheduler/types";
 import type { ClusterModule } from "../state/cluster/module";
 import { clusterModuleName, type VmRecord } from "../state/cluster/types";
 import type { ApplyOutcome } from "../state/state-machine";
@@ -19,6 +19,14 @@ import type { InternalProposer } from "./host-agent";
  * proposal re-validated at apply time, so a stale view can waste a proposal but
  * never break an invariant.
  */
+/** The VM's own placement preference, else the cluster's default strategy. */
+export function strategyFor(vm: VmRecord, clusterDefault: Strategy): Strategy {
+  const preference = vm.spec.placement;
+  if (preference.strategy === null) return clusterDefault;
+  if (preference.strategy === "manual") return { kind: "manual", hostId: preference.hostId ?? "" };
+  return { kind: preference.strategy };
+}
+
 /** How long a host stays reserved for a preemptor while its victims stop. */
 const PREEMPTION_RESERVATION_MS = 10_000;
 
@@ -122,7 +130,7 @@ export class LeaderSupervisor {
       antiAffinityGroup: vm.spec.antiAffinityGroup,
       priority: vm.spec.priority,
     };
-    const decision = index.place(request, this.config.strategy);
+    const decision = index.place(request, strategyFor(vm, this.config.strategy));
     const key = `place/${vm.spec.name}/${vm.generation}`;
     if (decision.kind === "placed" && this.reservedAgainst(decision.hostId, vm.spec.name, vm.spec.priority)) {
       index.remove(vm.spec.name); // leave the room to the preemptor; try again next tick

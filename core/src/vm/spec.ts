@@ -76,7 +76,19 @@ export interface VmSpec {
   /** 0..1000; a higher priority may preempt strictly lower ones. */
   readonly priority: number;
   readonly restartPolicy: RestartPolicy;
+  /** How this VM is placed; `strategy: null` follows the cluster's default strategy. */
+  readonly placement: PlacementPreference;
 }
+
+export const PLACEMENT_STRATEGIES = ["most-available", "least-available", "round-robin", "manual"] as const;
+
+/** `manual` pins the VM to `hostId` (required then, and only then). */
+export interface PlacementPreference {
+  readonly strategy: (typeof PLACEMENT_STRATEGIES)[number] | null;
+  readonly hostId: string | null;
+}
+
+export const DEFAULT_PLACEMENT: PlacementPreference = { strategy: null, hostId: null };
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   kind: "on-failure",

@@ -4,8 +4,8 @@ import { checkHypervisorSupport } from "./hypervisor-support";
 import { IssueList, ObjectReader, describeValue, readObject } from "./field-reader";
 import type { SpecIssue } from "./field-reader";
 import * as L from "./limits";
-import { DEFAULT_RESTART_POLICY, HYPERVISORS, INTERFACE_TYPES, SHARE_PROTOS } from "./spec";
-import type { KernelOverrides, NixosSource, RestartPolicy, VmInterface, VmShare, VmSpec, VmVolume } from "./spec";
+import { DEFAULT_PLACEMENT, DEFAULT_RESTART_POLICY, HYPERVISORS, INTERFACE_TYPES, PLACEMENT_STRATEGIES, SHARE_PROTOS } from "./spec";
+import type { KernelOverrides, NixosSource, PlacementPreference, RestartPolicy, VmInterface, VmShare, VmSpec, VmVolume } from "./spec";
 import { checkUniqueness } from "./spec-uniqueness";
 
 /** A spec rejection carries every problem found, each with its field path. */
@@ -70,7 +70,27 @@ function readSpec(r: ObjectReader): VmSpec {
     antiAffinityGroup: typeof group === "string" ? group : null,
     priority: r.integer("priority", L.PRIORITY_MIN, L.PRIORITY_MAX, L.PRIORITY_DEFAULT),
     restartPolicy: readRestartPolicy(r),
+    placement: readPlacement(r),
   };
+}
+
+function readPlacement(root: ObjectReader): PlacementPreference {
+  const value = root.raw("placement");
+  if (value === undefined || value === null) return DEFAULT_PLACEMENT;
+  const r = readObject(root.issues, "placement", value);
+  if (r === null) return DEFAULT_PLACEMENT;
+  const strategyRaw = r.raw("strategy");
+  const strategy = strategyRaw === undefined || strategyRaw === null ? null : r.oneOf("strategy", PLACEMENT_STRATEGIES);
+  const hostRaw = r.raw("hostId");
+  let hostId: string | null = null;
+  if (hostRaw !== undefined && hostRaw !== null) {
+    hostId = r.string("hostId", L.VM_NAME_LENGTH_MAX);
+    if (hostId !== "" && !DNS_LABEL.test(hostId)) root.issues.bad("placement.hostId", "must be a host id (a DNS label)", hostId);
+  }
+  if (strategy === "manual" && hostId === null) root.issues.add("placement.hostId", "is required when placement.strategy is manual");
+  if (strategy !== "manual" && hostId !== null) root.issues.add("placement.hostId", `is only allowed with placement.strategy manual, got strategy ${String(strategy)}`);
+  r.rejectUnknown();
+  return { strategy, hostId };
 }
 
 function readInterface(issues: IssueList, path: string, value: unknown): VmInterface | null {

@@ -31,6 +31,7 @@ describe("validateVmSpec", () => {
         antiAffinityGroup: null,
         priority: 50,
         restartPolicy: { kind: "on-failure", maxRetries: 3, backoffMsInitial: 1000, backoffMsMax: 60000 },
+        placement: { strategy: null, hostId: null },
       },
     });
   });

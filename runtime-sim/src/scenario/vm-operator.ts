@@ -108,8 +108,19 @@ export class VmOperator {
         antiAffinityGroup: GROUPS[random.nextInt(0, GROUPS.length - 1)] ?? null,
         priority: random.nextInt(0, 4) * 100,
         restartPolicy: policies[random.nextInt(0, policies.length - 1)],
+        placement: this.placementChoice(),
       },
     };
+  }
+
+  /** Mostly the cluster default; sometimes packed, spread, or pinned to one host. */
+  private placementChoice(): unknown {
+    const roll = this.runtime.random.nextInt(0, 9);
+    if (roll < 6) return null;
+    if (roll === 6) return { strategy: "least-available" };
+    if (roll === 7) return { strategy: "round-robin" };
+    const host = this.workload.hostIds[this.runtime.random.nextInt(0, this.workload.hostIds.length - 1)] ?? "n1";
+    return { strategy: "manual", hostId: host };
   }
 
   private otherCommand(roll: number): unknown {

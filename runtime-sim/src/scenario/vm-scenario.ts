@@ -7,6 +7,7 @@ import {
   hostServices,
   placeVm,
   resourcesOf,
+  strategyFor,
   type SupervisorConfig,
 } from "@blixard/core";
 import { FAULT_CLASSES } from "../nemesis/fault-classes";
@@ -117,7 +118,7 @@ export function vmConvergenceProblem(sim: Simulation, cluster: BlixardCluster, s
     }
     if (vm.placement === null) {
       const request = { name, resources: resourcesOf(vm.spec), requiredFeatures: vm.spec.requiredFeatures, antiAffinityGroup: vm.spec.antiAffinityGroup, priority: vm.spec.priority };
-      const decision = placeVm(view, request, supervisor.strategy);
+      const decision = placeVm(view, request, strategyFor(vm, supervisor.strategy));
       if (decision.kind === "placed") return `VM ${name} is still pending though it fits on ${decision.hostId} (pending reason: ${vm.pendingReason ?? "none"})`;
       continue;
     }

@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { FAULT_CLASSES } from "@blixard/runtime-sim";
 import { expectAllPassed, summed, sweep } from "./sweep-helpers";
 
-// Hundreds of seeds of KV clients under every non-Byzantine fault class, 3 to 5 nodes, swarm-drawn
+// 200 seeds of KV clients under every non-Byzantine fault class, 3 to 5 nodes, swarm-drawn
 // fault rates. Raft safety is checked after every event; each history must be linearizable.
 describe("kv sweep: Raft under faults stays safe, live and linearizable", () => {
-  it("120 seeds, 3-5 nodes, every fault class, intensity 0.3-1", () => {
-    const result = sweep(120, 20_000, (i) => ({
+  it("200 seeds, 3-5 nodes, every fault class, intensity 0.3-1", () => {
+    const result = sweep(200, 20_000, (i) => ({
       workload: "kv",
       nodes: 3 + (i % 3),
       durationSeconds: 20,
@@ -15,7 +15,7 @@ describe("kv sweep: Raft under faults stays safe, live and linearizable", () => 
     }));
     expectAllPassed(result);
     expect(result.faultsInjected).toBeGreaterThan(500);
-    expect(summed(result.reports, "opsOk")).toBeGreaterThan(50_000);
+    expect(summed(result.reports, "opsOk")).toBeGreaterThan(80_000);
     const verdicts = result.reports.map((r) => String(r.summary["linearizability"]).split(" ")[0]);
     expect(verdicts.filter((v) => v === "linearizable").length).toBe(verdicts.length);
   });

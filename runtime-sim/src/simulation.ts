@@ -250,6 +250,18 @@ export class Simulation {
     this.bootNode(record);
   }
 
+  /**
+   * Power the node off (a crash, if it is up) and erase its disk: what an
+   * operator does before re-adding a node whose storage is corrupt. The node
+   * stays down until `restart`.
+   */
+  wipeDisk(nodeId: string): void {
+    const record = this.record(nodeId);
+    this.crash(nodeId);
+    record.disk.wipe();
+    this.traceWorld("node.wipe-disk", `node=${nodeId}`);
+  }
+
   pause(nodeId: string): void {
     const record = this.record(nodeId);
     if (!record.up || record.paused) return;

@@ -54,8 +54,10 @@ export interface MembershipChangeResult {
   readonly changed: boolean;
   /** The configuration after the change (the current one when unchanged). */
   readonly config: ClusterConfig;
-  /** Log index of the config entry; the leader's config index when unchanged. */
+  /** Log index of the config entry; the leader's last index when unchanged. */
   readonly index: number;
+  /** Term of the config entry; the leader's current term when unchanged (an upper bound on when it happened). */
+  readonly term: number;
 }
 
 /** What a leadership transfer answers. */
@@ -96,7 +98,7 @@ export const membershipClientOps: ClientOpHandler = {
 export function configChangeApplied(command: MembershipCommand, entry: Entry): Result<MembershipChangeResult> {
   const decoded = decodeConfigEntry(entry.data);
   if (!decoded.ok) return decoded;
-  return ok({ type: command.type, nodeId: command.nodeId, changed: true, config: decoded.value.config, index: entry.index });
+  return ok({ type: command.type, nodeId: command.nodeId, changed: true, config: decoded.value.config, index: entry.index, term: entry.term });
 }
 
 /** How the membership driver reaches its node. */
@@ -150,7 +152,7 @@ export class MembershipDriver {
     const status = raft.status();
     const config = status.config;
     const id = command.nodeId;
-    const unchanged = (): Result<MembershipChangeResult> => ok({ type: command.type, nodeId: id, changed: false, config, index: status.lastIndex });
+    const unchanged = (): Result<MembershipChangeResult> => ok({ type: command.type, nodeId: id, changed: false, config, index: status.lastIndex, term: status.term });
     switch (command.type) {
       case "add-learner":
         return isMember(config, id) ? unchanged() : ok(null);

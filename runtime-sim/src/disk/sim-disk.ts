@@ -218,6 +218,15 @@ export class SimDisk {
     return names.sort();
   }
 
+  /** An operator replaced the disk (or ran mkfs): every file is gone, durable or not. */
+  wipe(): void {
+    const files = this.files.size;
+    this.files.clear();
+    this.visibleBytes = 0;
+    this.syncFailuresLeft = 0;
+    this.trace("disk.wipe", `files=${files}`);
+  }
+
   failNextSyncs(count: number): void {
     this.syncFailuresLeft = count;
   }

@@ -26,12 +26,16 @@ export class BlixardCluster {
   private readonly applyWatchers: ((nodeId: string, entry: Entry) => void)[] = [];
   private readonly observer: NodeObserver;
   private readonly snapshotThresholdEntries: number;
+  private readonly allNodeIds: string[];
+  /** Nodes that boot with an empty bootstrap config: added later, or wiped by an operator to be re-added. */
+  private readonly joiners = new Set<string>();
 
   constructor(
     private readonly sim: Simulation,
-    readonly nodeIds: readonly string[],
+    private readonly initialVoters: readonly string[],
     private readonly options: BlixardClusterOptions = {},
   ) {
+    this.allNodeIds = [...initialVoters];
     // Swarm-drawn: small thresholds make compaction and InstallSnapshot to lagging followers routine.
     this.snapshotThresholdEntries = SNAPSHOT_THRESHOLDS[sim.streams.stream("cluster/snapshot-threshold").nextInt(0, SNAPSHOT_THRESHOLDS.length - 1)] ?? 1000;
     const safety = this.safety;
@@ -45,11 +49,33 @@ export class BlixardCluster {
       },
       roleChanged: (id, role, term, leader, log) => safety.roleChanged(id, role, term, leader, log),
     };
-    for (const id of nodeIds) {
+    for (const id of initialVoters) {
       const driftPpm = options.driftPpm?.(id);
       sim.addNode(id, (runtime) => this.boot(id, runtime), driftPpm === undefined ? {} : { driftPpm });
     }
     sim.addInvariant("raft.safety", () => this.safety.firstViolation());
+  }
+
+  /** Every node of the cluster: the initial voters, then nodes added later, in order. */
+  get nodeIds(): readonly string[] {
+    return this.allNodeIds;
+  }
+
+  /**
+   * Start a new node that joins an existing cluster: it boots with an EMPTY
+   * bootstrap config (it must never form a cluster of its own) and learns the
+   * configuration from the leader once it is added as a learner.
+   */
+  addJoiningNode(id: string): void {
+    this.joiners.add(id);
+    this.allNodeIds.push(id);
+    const driftPpm = this.options.driftPpm?.(id);
+    this.sim.addNode(id, (runtime) => this.boot(id, runtime), driftPpm === undefined ? {} : { driftPpm });
+  }
+
+  /** From its next boot on, `id` starts as a joiner (empty bootstrap config): its disk was wiped to be re-added. */
+  markJoiner(id: string): void {
+    this.joiners.add(id);
   }
 
   /** Called after any node applies an entry (checkers that inspect replicated state). */
@@ -76,7 +102,7 @@ export class BlixardCluster {
   }
 
   private boot(id: string, runtime: Parameters<Parameters<Simulation["addNode"]>[1]>[0]): BlixardNode {
-    const config: NodeConfig = { ...defaultNodeConfig(id, this.nodeIds), snapshotThresholdEntries: this.snapshotThresholdEntries, ...this.options.nodeConfig };
+    const config: NodeConfig = { ...defaultNodeConfig(id, this.joiners.has(id) ? [] : this.initialVoters), snapshotThresholdEntries: this.snapshotThresholdEntries, ...this.options.nodeConfig };
     const node = new BlixardNode(runtime, config, { ...this.options.nodeOptions?.(id), observer: this.observer });
     const started = node.start();
     if (started.ok) this.failedStarts.delete(id);

@@ -7,3 +7,4 @@ export { attachVmWorkload, hostCluster, setupVm, simHostConfig, vmConvergencePro
 export { VmOperator, type VmOperatorStats, type VmWorkloadConfig } from "./vm-operator";
 export { VmSafetyChecker } from "./vm-safety";
 export { mixedScenario } from "./mixed-scenario";
+export { attachRepairOperator, DEFAULT_REPAIR_OPERATOR_CONFIG, RepairOperator, type RepairOperatorConfig, type RepairOperatorStats } from "./repair-operator";

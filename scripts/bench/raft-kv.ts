@@ -15,12 +15,12 @@ const TARGET_OPS_PER_VIRTUAL_S = 100;
 const DURATION_S = 60;
 const SEEDS = [101, 102, 103];
 
-/** 12 closed-loop clients thinking ~80 ms: about 100 ops per virtual second on a healthy cluster. */
+/** 16 closed-loop clients thinking ~80 ms: about 100 ops per virtual second on a healthy cluster. */
 const steadyLoad: Scenario = {
   name: "kv-steady",
   description: "bench: KV clients at about 100 ops per virtual second",
   supportedFaults: FAULT_CLASSES,
-  setup: (context) => attachKvWorkload(context, new BlixardCluster(context.sim, context.nodeIds), { ...DEFAULT_KV_WORKLOAD, thinkTimeMsMean: 80 }, 12),
+  setup: (context) => attachKvWorkload(context, new BlixardCluster(context.sim, context.nodeIds), { ...DEFAULT_KV_WORKLOAD, thinkTimeMsMean: 80 }, 16),
 };
 
 function bareSimEventsPerSecond(): number {

@@ -6,6 +6,7 @@ import { usFromMs } from "../world/time";
 import { BlixardCluster } from "./blixard-cluster";
 import { convergenceProblem } from "./convergence";
 import { DEFAULT_KV_WORKLOAD, KvClientProcess, type KvWorkloadConfig } from "./kv-client-process";
+import { attachRepairOperator } from "./repair-operator";
 
 /** Clients per run: enough concurrency for anomalies to show, few enough for the checker. */
 export const KV_CLIENTS = 5;
@@ -53,6 +54,8 @@ export function attachKvWorkload(
     clients.push(sim.addClient(`c${i}`, (rt) => new KvClientProcess(rt, i, config, workload, history, nowNs)));
   }
   const okAtQuiet = { value: 0 };
+  // Nodes that refuse on corrupt storage are wiped and re-added, so the end check can demand every node back.
+  const repair = attachRepairOperator(sim, cluster);
   const stopUs = faultsEndUs + Math.floor(((endUs - faultsEndUs) * CLIENT_STOP_QUIET_PERCENT) / 100);
   sim.scheduleAt(stopUs, "workload.drain", () => {
     for (const client of clients) client.stop();
@@ -98,6 +101,7 @@ export function attachKvWorkload(
       appliedIndexMax: cluster.safety.highestAppliedIndex(),
       linearizability,
       nodesRefusingCorruptStorage: cluster.refusedNodes().size,
+      nodesRepaired: repair.stats.repairsCompleted,
     }),
     history: () => history.events(),
   };

@@ -56,6 +56,7 @@ interface Repair {
   /** Highest term an answer has shown since: promotion waits until it exceeds removedInTerm. */
   termSeen: number;
   voters: readonly string[];
+  transferAttempts: number;
   notBeforeMs: number;
 }
 
@@ -115,7 +116,7 @@ export class RepairOperator {
     if (nodeId === undefined) return null;
     this.stats.repairsStarted++;
     this.trace("repair.start", nodeId, `refused: ${this.cluster.refusedNodes().get(nodeId)?.slice(0, 120) ?? "?"}`);
-    this.current = { nodeId, step: "remove", removedInTerm: 0, termSeen: 0, voters: [], notBeforeMs: now };
+    this.current = { nodeId, step: "remove", removedInTerm: 0, termSeen: 0, voters: [], transferAttempts: 0, notBeforeMs: now };
     return this.current;
   }
 
@@ -154,7 +155,9 @@ export class RepairOperator {
 
   /** Start a new term by handing leadership to another voter, so the promotion happens after the removal's term. */
   private moveLeadership(repair: Repair): void {
-    const target = repair.voters.filter((id) => id !== repair.nodeId && id !== this.client.leader).sort()[0];
+    // A voter that is up and serving (the operator can see its machines), a different one after each failure.
+    const candidates = repair.voters.filter((id) => id !== repair.nodeId && id !== this.client.leader && this.cluster.node(id)?.health === "serving").sort();
+    const target = candidates[repair.transferAttempts++ % Math.max(1, candidates.length)];
     if (target === undefined) {
       this.retry(repair, "no other voter to hand leadership to");
       return;

@@ -1,10 +1,16 @@
 import type { Argv, CommandModule } from "yargs";
-import { addResources, type ClusterApplied, type HostRecord, type Resources, type VmRecord } from "@blixard/core";
+import { addResources, type ClusterApplied, type HostRecord, type NodeStatusView, type Resources, type VmRecord } from "@blixard/core";
 import { clusterOp } from "../client/cluster-ops";
-import { fetchNodeStatus, parseStatusUrls, type NodeStatusReport } from "../client/node-status";
+import { checkWsUrl, usage } from "../client/cluster-endpoints";
+import { discoverNodeId } from "../client/discover-node-id";
+import { describeConfig, membershipOp, promoteWhenCaughtUp, transferLeadership } from "../client/membership-ops";
+import { queryNodeStatuses } from "../client/node-status-query";
 import { EXIT_OK, EXIT_OPERATION_FAILED, EXIT_USAGE, printError, printJson, renderTable } from "../client/output";
 import { hostTable } from "../client/vm-view";
 import { failWithUsage, handle, runWithClient, withClientOptions, type ClientArgs, type ClientContext } from "./client-args";
+
+/** Each node answers its status query within this long, or is shown without one. */
+const STATUS_QUERY_TIMEOUT_MS = 3_000;
 
 interface StatusArgs extends ClientArgs {
   readonly metrics?: string;
@@ -12,47 +18,38 @@ interface StatusArgs extends ClientArgs {
 interface HostArgs extends ClientArgs {
   readonly host: string;
 }
-
-const STATUS_FETCH_TIMEOUT_MS = 2_000;
+interface NodeArgs extends ClientArgs {
+  readonly id: string;
+}
+interface AddNodeArgs extends NodeArgs {
+  readonly address?: string;
+  readonly catchUpTimeoutMs: number;
+}
 
 const status: CommandModule<object, StatusArgs> = {
   command: "status",
-  describe: "Per node: reachable, role, term, leader, commit/applied (role and indexes need --metrics)",
-  builder: (y) =>
-    withClientOptions(y.option("metrics", { type: "string", describe: "the nodes' --metrics-port endpoints, http://127.0.0.1:9101,... for role/term/indexes" })) as never,
+  describe: "Per node: reachable, role, term, leader, commit/applied, health (each node answers for itself)",
+  builder: (y) => withClientOptions(y.option("metrics", { type: "string", describe: "no longer needed (status comes over the wire); accepted for old scripts" })) as never,
   handler: (args) => handle(() => runWithClient(args, (ctx) => runStatus(ctx, args))),
 };
 
 async function runStatus(ctx: ClientContext, args: StatusArgs): Promise<number> {
-  const urls = args.metrics === undefined ? ok([]) : parseStatusUrls(args.metrics);
-  if (!urls.ok) {
-    printError(ctx.printer, ctx.mode, urls.error);
-    return EXIT_USAGE;
-  }
-  const reports = await Promise.all(urls.value.map((url) => fetchNodeStatus(url, STATUS_FETCH_TIMEOUT_MS)));
-  const byNode = new Map<string, NodeStatusReport>();
-  for (const report of reports) if (report.ok) byNode.set(report.value.nodeId, report.value);
+  const targets = ctx.client.reach.flatMap((r) => (r.nodeId === null || !r.reachable ? [] : [{ nodeId: r.nodeId, url: r.url }]));
+  const answers = await queryNodeStatuses(targets, args.clusterId, Math.min(args.timeoutMs, STATUS_QUERY_TIMEOUT_MS));
+  const byUrl = new Map(answers.map((a) => [a.url, a]));
   const hosts = await clusterOp<HostRecord[]>(ctx.client, { type: "list-hosts" });
-  const nodes = ctx.client.reach.map((r) => ({ ...r, status: r.nodeId === null ? null : (byNode.get(r.nodeId) ?? null) }));
+  const nodes = ctx.client.reach.map((r) => {
+    const answer = byUrl.get(r.url);
+    return { ...r, status: answer?.ok === true ? answer.status : null, statusError: answer?.ok === false ? answer.error : null };
+  });
   if (ctx.mode.json) {
     printJson(ctx.printer, { nodes, answeredBy: ctx.client.lastAnswered, hosts: hosts.ok ? hosts.value : null, hostsError: hosts.ok ? null : hosts.error });
     return hosts.ok ? EXIT_OK : EXIT_OPERATION_FAILED;
   }
-  const dash = (v: unknown) => (v === null || v === undefined ? "-" : String(v));
-  const rows = nodes.map((n) => [
-    dash(n.nodeId),
-    n.url,
-    n.reachable ? `yes (${n.handshakeMs} ms)` : "NO",
-    dash(n.status?.role),
-    dash(n.status?.term),
-    dash(n.status?.leaderId),
-    n.status === null ? "-" : `${dash(n.status.commitIndex)}/${dash(n.status.appliedIndex)}`,
-    dash(n.status?.health),
-  ]);
-  for (const line of renderTable(["node", "url", "reachable", "role", "term", "leader", "commit/applied", "health"], rows, ctx.mode)) ctx.printer.out(line);
+  for (const line of renderTable(STATUS_HEADERS, nodes.map((n) => statusRow(n, n.status)), ctx.mode)) ctx.printer.out(line);
   for (const n of nodes) if (n.error !== null) ctx.printer.err(`${n.url}: ${n.error.code}: ${n.error.message}`);
-  for (const report of reports) if (!report.ok) ctx.printer.err(report.error.message);
-  if (urls.value.length === 0) ctx.printer.err("role, term, leader and commit/applied come from each node's /status: pass --metrics http://127.0.0.1:PORT,... (nodes started with --metrics-port)");
+  for (const n of nodes) if (n.statusError !== null) ctx.printer.err(`${n.url}: ${n.statusError.code}: ${n.statusError.message}`);
+  for (const n of nodes) if (n.status?.failure != null) ctx.printer.err(`${n.nodeId ?? n.url} refuses to serve: ${n.status.failure.code}: ${n.status.failure.message}`);
   if (!hosts.ok) {
     printError(ctx.printer, ctx.mode, hosts.error);
     return EXIT_OPERATION_FAILED;
@@ -60,6 +57,102 @@ async function runStatus(ctx: ClientContext, args: StatusArgs): Promise<number> 
   const healthy = hosts.value.filter((h) => h.status === "healthy").length;
   ctx.printer.out(`cluster answered a linearizable read via ${dash(ctx.client.lastAnswered)}; ${hosts.value.length} hosts registered, ${healthy} healthy`);
   return EXIT_OK;
+}
+
+const STATUS_HEADERS = ["node", "url", "reachable", "role", "term", "leader", "commit/applied", "health", "pending"];
+
+function statusRow(n: { nodeId: string | null; url: string; reachable: boolean; handshakeMs: number }, s: NodeStatusView | null): string[] {
+  return [
+    dash(n.nodeId),
+    n.url,
+    n.reachable ? `yes (${n.handshakeMs} ms)` : "NO",
+    dash(s?.role),
+    dash(s?.term),
+    dash(s?.leaderId),
+    s === null ? "-" : `${dash(s.commitIndex)}/${dash(s.appliedIndex)}`,
+    s === null ? "-" : s.failure === null ? s.health : `${s.health} (${s.failure.code})`,
+    dash(s?.pendingRequests),
+  ];
+}
+
+function dash(v: unknown): string {
+  return v === null || v === undefined ? "-" : String(v);
+}
+
+/** `cluster add-node ID [--address URL]`: add as learner, wait until caught up, promote. */
+const addNode: CommandModule<object, AddNodeArgs> = {
+  command: "add-node <id>",
+  describe: "Add a node: as a learner first, promoted to voter once its log has caught up",
+  builder: (y) =>
+    withClientOptions(
+      y
+        .positional("id", { type: "string", demandOption: true, describe: "the new node's id (start it with no --peer bootstrap of its own)" })
+        .option("address", { type: "string", describe: "ws://host:port of the new node: checked to answer as <id> before it is added" })
+        .option("catch-up-timeout-ms", { type: "number", default: 60_000, describe: "how long to wait for the learner to catch up before promoting" }),
+    ) as never,
+  handler: (args) => handle(() => runWithClient(args, (ctx) => runAddNode(ctx, args))),
+};
+
+async function runAddNode(ctx: ClientContext, args: AddNodeArgs): Promise<number> {
+  const id = String(args.id);
+  if (args.address !== undefined) {
+    const url = checkWsUrl(args.address);
+    if (!url.ok) {
+      printError(ctx.printer, ctx.mode, usage(`--address ${url.error}`));
+      return EXIT_USAGE;
+    }
+    const found = await discoverNodeId({ url: url.value, clusterId: args.clusterId, selfId: `add-node-probe-${process.pid}`, timeoutMs: Math.min(args.timeoutMs, 5_000) });
+    const mismatch = found.ok && found.value !== id ? usage(`the node at ${url.value} says it is ${found.value}, not ${id}`) : null;
+    if (!found.ok || mismatch !== null) {
+      printError(ctx.printer, ctx.mode, mismatch ?? (found.ok ? usage("unreachable") : found.error));
+      return EXIT_OPERATION_FAILED;
+    }
+  }
+  const added = await membershipOp(ctx.client, "add-learner", id);
+  if (!added.ok) return failed(ctx, added.error);
+  if (!ctx.mode.json) ctx.printer.out(added.value.changed ? `${id} added as a learner; waiting for it to catch up` : `${id} is already a member`);
+  const promoted = await promoteWhenCaughtUp(ctx.client, id, args.catchUpTimeoutMs);
+  if (!promoted.ok) return failed(ctx, promoted.error);
+  if (ctx.mode.json) printJson(ctx.printer, promoted.value);
+  else ctx.printer.out(`${id} is a voter (${describeConfig(promoted.value)})`);
+  return EXIT_OK;
+}
+
+const removeNode: CommandModule<object, NodeArgs> = {
+  command: "remove-node <id>",
+  describe: "Remove a node from the configuration (the leader itself too: it hands over leadership)",
+  builder: (y) => withClientOptions(y.positional("id", { type: "string", demandOption: true })) as never,
+  handler: (args) =>
+    handle(() =>
+      runWithClient(args, async (ctx) => {
+        const removed = await membershipOp(ctx.client, "remove", String(args.id));
+        if (!removed.ok) return failed(ctx, removed.error);
+        if (ctx.mode.json) printJson(ctx.printer, removed.value);
+        else ctx.printer.out(removed.value.changed ? `${String(args.id)} removed (${describeConfig(removed.value)})` : `${String(args.id)} is not a member: nothing to do`);
+        return EXIT_OK;
+      }),
+    ),
+};
+
+const transfer: CommandModule<object, NodeArgs> = {
+  command: "transfer-leadership <id>",
+  describe: "Hand leadership to another voter (it must be caught up; at most one election timeout)",
+  builder: (y) => withClientOptions(y.positional("id", { type: "string", demandOption: true })) as never,
+  handler: (args) =>
+    handle(() =>
+      runWithClient(args, async (ctx) => {
+        const moved = await transferLeadership(ctx.client, String(args.id));
+        if (!moved.ok) return failed(ctx, moved.error);
+        if (ctx.mode.json) printJson(ctx.printer, moved.value);
+        else ctx.printer.out(`${moved.value.leaderId} leads term ${moved.value.term}`);
+        return EXIT_OK;
+      }),
+    ),
+};
+
+function failed(ctx: ClientContext, error: Parameters<typeof printError>[2]): number {
+  printError(ctx.printer, ctx.mode, error);
+  return EXIT_OPERATION_FAILED;
 }
 
 const hosts: CommandModule<object, ClientArgs> = {
@@ -120,18 +213,17 @@ function hostCommand(verb: "cordon" | "uncordon" | "drain", describe: string, do
   };
 }
 
-function ok<T>(value: T): { ok: true; value: T } {
-  return { ok: true, value };
-}
-
 /** `blixard cluster ...`: nodes and hosts. */
 export const clusterCommand: CommandModule<object, object> = {
   command: "cluster <command>",
-  describe: "Inspect the cluster's nodes and manage its hosts",
+  describe: "Inspect the cluster's nodes, change its membership and manage its hosts",
   builder: (y: Argv) =>
     y
       .command(status)
       .command(hosts)
+      .command(addNode)
+      .command(removeNode)
+      .command(transfer)
       .command(hostCommand("cordon", "Stop placing new VMs on a host (running VMs stay)", "cordoned: no new placements"))
       .command(hostCommand("uncordon", "Allow placements on a host again", "uncordoned: placements allowed"))
       .command(hostCommand("drain", "Cordon a host and move its VMs elsewhere", "draining: its VMs will be moved"))

@@ -28,6 +28,7 @@ export function nodeMetricsRegistry(node: BlixardNode): Registry {
   gauge("blixard_raft_commit_index", "Highest log index known committed", () => raft()?.commitIndex);
   gauge("blixard_raft_applied_index", "Highest log index applied to the state machine", () => node.stateMachine.appliedIndex);
   gauge("blixard_raft_last_index", "Last index in this node's log", () => raft()?.lastIndex);
+  gauge("blixard_pending_requests", "Client requests this node holds unanswered (proposals, reads, forwards)", () => node.pendingRequestCount());
   new Gauge({
     name: "blixard_raft_role",
     help: "1 for this node's current Raft role",

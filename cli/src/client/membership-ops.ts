@@ -1,0 +1,44 @@
+import { blixardError, err, type MembershipChangeResult, type MembershipCommandType, type Result, type TransferResult } from "@blixard/core";
+import type { BlixardClient, OpFailure } from "./blixard-client";
+
+/** Between two promotion attempts while a new learner catches up. */
+export const PROMOTE_RETRY_INTERVAL_MS = 250;
+
+export function membershipOp<T = MembershipChangeResult>(client: BlixardClient, type: MembershipCommandType, nodeId: string): Promise<Result<T, OpFailure>> {
+  return client.run({ module: "membership", command: { type, nodeId } }) as Promise<Result<T, OpFailure>>;
+}
+
+export function transferLeadership(client: BlixardClient, nodeId: string): Promise<Result<TransferResult, OpFailure>> {
+  return membershipOp<TransferResult>(client, "transfer-leadership", nodeId);
+}
+
+/**
+ * Promote a learner, retrying while the leader says it has not caught up yet
+ * (and while another change is still committing), until `timeoutMs` passes.
+ * Bounded in time and in attempts.
+ */
+export async function promoteWhenCaughtUp(client: BlixardClient, nodeId: string, timeoutMs: number): Promise<Result<MembershipChangeResult, OpFailure>> {
+  const deadlineMs = performance.now() + timeoutMs;
+  const attemptsMax = Math.ceil(timeoutMs / PROMOTE_RETRY_INTERVAL_MS) + 1;
+  let last: OpFailure | null = null;
+  for (let attempt = 0; attempt < attemptsMax && performance.now() < deadlineMs; attempt++) {
+    const promoted = await membershipOp(client, "promote", nodeId);
+    if (promoted.ok) return promoted;
+    if (promoted.error.code !== "learner-not-caught-up" && promoted.error.code !== "config-change-pending") return promoted;
+    last = promoted.error;
+    await new Promise((resolve) => setTimeout(resolve, PROMOTE_RETRY_INTERVAL_MS));
+  }
+  const why = last === null ? "no attempt finished" : `last answer ${last.code}: ${last.message}`;
+  return err({
+    ...blixardError("promote-timeout", `learner ${nodeId} was not promoted within ${timeoutMs} ms (${why})`, {
+      hint: `it stays a learner; check that it runs and is reachable, then run: blixard cluster add-node ${nodeId} again (it resumes at promotion)`,
+    }),
+    definite: true,
+  });
+}
+
+/** One line describing a configuration for humans. */
+export function describeConfig(result: MembershipChangeResult): string {
+  const learners = result.config.learners.length === 0 ? "" : `; learners: ${result.config.learners.join(", ")}`;
+  return `voters: ${result.config.voters.join(", ")}${learners}`;
+}

@@ -52,6 +52,7 @@ interface InFlight {
   readonly opNumber: number;
   readonly op: ClientOp;
   readonly seq: number | null;
+  readonly write: boolean;
   readonly done: (outcome: ClientOutcome) => void;
   attempt: number;
   mayHaveTakenEffect: boolean;
@@ -96,9 +97,11 @@ export class ClusterClient {
   /** Start an operation. Refuses (returns false) while another is in flight. */
   submit(op: ClientOp, done: (outcome: ClientOutcome) => void): boolean {
     if (this.current !== null) return false;
-    const readOnly = this.ops.isReadOnly(op);
-    const seq = readOnly ? null : this.nextSeq++;
-    this.current = { opNumber: this.nextOpNumber++, op, seq, done, attempt: 0, mayHaveTakenEffect: false, requestIds: new Set(), timer: null, lastError: null };
+    // Only writes the session table records take a sequence number; reads and sessionless writes
+    // (membership changes, idempotent by design) must not consume one or the next write's seq would skip.
+    const write = !this.ops.isReadOnly(op);
+    const seq = this.ops.usesSession(op) ? this.nextSeq++ : null;
+    this.current = { opNumber: this.nextOpNumber++, op, seq, write, done, attempt: 0, mayHaveTakenEffect: false, requestIds: new Set(), timer: null, lastError: null };
     this.sendAttempt(this.current);
     return true;
   }
@@ -121,7 +124,7 @@ export class ClusterClient {
       op: flight.op,
     };
     // A write handed to a node may be proposed even if no answer ever comes back.
-    if (flight.seq !== null) flight.mayHaveTakenEffect = true;
+    if (flight.write) flight.mayHaveTakenEffect = true;
     this.ports.net.send(target, encodeWire(message));
     flight.timer = this.ports.clock.setTimer(this.config.attemptTimeoutMs, () => {
       flight.timer = null;

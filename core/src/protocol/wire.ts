@@ -168,7 +168,7 @@ function readRequestBody(obj: Fields, field: string, options: WireCodecOptions, 
   const registry = options.clientOps ?? sharedDefaultOps();
   const op = registry.validate(obj["op"], field === "" ? "op" : `${field}.op`);
   if (!op.ok) return op;
-  if (writesNeedSeq && seq.value === undefined && !registry.isReadOnly(op.value)) {
+  if (writesNeedSeq && seq.value === undefined && registry.usesSession(op.value)) {
     const path = field === "" ? "seq" : `${field}.seq`;
     return err(invalidRequest(path, `${path} is required for a write (${op.value.module} ${describeCommand(op.value.command)})`));
   }

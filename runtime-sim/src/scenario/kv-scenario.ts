@@ -4,16 +4,11 @@ import { FAULT_CLASSES } from "../nemesis/fault-classes";
 import type { Scenario, ScenarioContext, ScenarioRun } from "../run/scenario";
 import { usFromMs } from "../world/time";
 import { BlixardCluster } from "./blixard-cluster";
-import { convergenceProblem } from "./convergence";
+import { attachClusterHealth } from "./cluster-health";
 import { DEFAULT_KV_WORKLOAD, KvClientProcess, type KvWorkloadConfig } from "./kv-client-process";
-import { attachRepairOperator } from "./repair-operator";
 
 /** Clients per run: enough concurrency for anomalies to show, few enough for the checker. */
 export const KV_CLIENTS = 5;
-/** After faults stop, a leader must exist within this long (20 election timeouts of 0.5–1 s). */
-export const LEADER_AFTER_QUIET_MS_MAX = 10_000;
-/** Followers must have applied, by the end, what the leader committed this long before it. */
-const CONVERGENCE_SLACK_MS = 1_000;
 /** Clients stop issuing new ops at this share of the quiet phase, so every op in flight can complete before the end. */
 const CLIENT_STOP_QUIET_PERCENT = 50;
 
@@ -35,7 +30,10 @@ export const kvScenario: Scenario = {
 };
 
 export function setupKv(context: ScenarioContext): KvRun {
-  return attachKvWorkload(context, new BlixardCluster(context.sim, context.nodeIds));
+  const cluster = new BlixardCluster(context.sim, context.nodeIds);
+  const health = attachClusterHealth(context, cluster);
+  const kv = attachKvWorkload(context, cluster);
+  return { ...kv, summary: () => ({ ...kv.summary(), ...health.summary() }) };
 }
 
 /** KV clients, their history and the KV end checks, on a cluster built by the caller. */
@@ -54,24 +52,10 @@ export function attachKvWorkload(
     clients.push(sim.addClient(`c${i}`, (rt) => new KvClientProcess(rt, i, config, workload, history, nowNs)));
   }
   const okAtQuiet = { value: 0 };
-  // Nodes that refuse on corrupt storage are wiped and re-added, so the end check can demand every node back.
-  const repair = attachRepairOperator(sim, cluster);
   const stopUs = faultsEndUs + Math.floor(((endUs - faultsEndUs) * CLIENT_STOP_QUIET_PERCENT) / 100);
   sim.scheduleAt(stopUs, "workload.drain", () => {
     for (const client of clients) client.stop();
   });
-  sim.scheduleAt(Math.min(endUs, faultsEndUs + usFromMs(LEADER_AFTER_QUIET_MS_MAX)), "liveness.leader", () => {
-    if (cluster.leaders().length === 0) {
-      sim.fail("liveness", "kv.leader-elected", `no leader ${LEADER_AFTER_QUIET_MS_MAX} ms after faults stopped`);
-    }
-  });
-  // What the leader has committed shortly before the end, every serving node must have applied by the end.
-  let committedBeforeEnd = 0;
-  sim.scheduleAt(Math.max(faultsEndUs, endUs - usFromMs(CONVERGENCE_SLACK_MS)), "liveness.commit-mark", () => {
-    const leader = cluster.leaders()[0];
-    committedBeforeEnd = leader === undefined ? 0 : (cluster.node(leader.id)?.raftStatus()?.commitIndex ?? 0);
-  });
-  sim.addEndCheck("kv.converged", () => convergenceProblem(cluster, committedBeforeEnd));
   sim.addEndCheck("kv.clients-finished", () => {
     const busy = clients.map((c, i) => (c.idle ? null : `c${i}`)).filter((c) => c !== null);
     return busy.length === 0 ? null : `client ops still in flight at the end: ${busy.join(", ")}`;
@@ -100,8 +84,6 @@ export function attachKvWorkload(
       attempts: clients.reduce((sum, c) => sum + c.stats.attempts, 0),
       appliedIndexMax: cluster.safety.highestAppliedIndex(),
       linearizability,
-      nodesRefusingCorruptStorage: cluster.refusedNodes().size,
-      nodesRepaired: repair.stats.repairsCompleted,
     }),
     history: () => history.events(),
   };

@@ -1,6 +1,7 @@
 import { defaultSupervisorConfig } from "@blixard/core";
 import { FAULT_CLASSES } from "../nemesis/fault-classes";
 import type { Scenario } from "../run/scenario";
+import { attachClusterHealth } from "./cluster-health";
 import { attachKvWorkload } from "./kv-scenario";
 import { attachVmWorkload, hostCluster, VM_QUIET_SECONDS_MIN } from "./vm-scenario";
 
@@ -18,6 +19,7 @@ export const mixedScenario: Scenario = {
   setup(context) {
     const supervisor = defaultSupervisorConfig();
     const cluster = hostCluster(context, supervisor);
+    const health = attachClusterHealth(context, cluster);
     const kv = attachKvWorkload(context, cluster);
     const vm = attachVmWorkload(context, cluster, supervisor);
     return {
@@ -25,7 +27,7 @@ export const mixedScenario: Scenario = {
         kv.onQuiet?.();
         vm.onQuiet?.();
       },
-      summary: () => ({ ...kv.summary(), ...vm.summary() }),
+      summary: () => ({ ...kv.summary(), ...vm.summary(), ...health.summary() }),
       history: () => kv.history?.() ?? [],
     };
   },

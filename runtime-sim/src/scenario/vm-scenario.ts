@@ -15,6 +15,7 @@ import type { Scenario, ScenarioContext, ScenarioRun } from "../run/scenario";
 import type { SimRandom } from "../random/streams";
 import type { Simulation } from "../simulation";
 import { BlixardCluster } from "./blixard-cluster";
+import { attachClusterHealth } from "./cluster-health";
 import { VmOperator } from "./vm-operator";
 import { VmSafetyChecker } from "./vm-safety";
 
@@ -50,7 +51,10 @@ export const vmScenario: Scenario = {
 
 export function setupVm(context: ScenarioContext, options: VmScenarioOptions = {}): VmRun {
   const supervisor: SupervisorConfig = { ...defaultSupervisorConfig(), ...options.supervisor };
-  return attachVmWorkload(context, hostCluster(context, supervisor), supervisor);
+  const cluster = hostCluster(context, supervisor);
+  const health = attachClusterHealth(context, cluster);
+  const vm = attachVmWorkload(context, cluster, supervisor);
+  return { ...vm, summary: () => ({ ...vm.summary(), ...health.summary() }) };
 }
 
 /** A cluster whose every node is also a host running the agent, the VM controller and the leader's supervisor. */

@@ -24,3 +24,10 @@ export {
   type MembershipCommandType,
   type TransferResult,
 } from "./membership-ops";
+export {
+  defaultPublishIntervalTicks,
+  PeerDirectory,
+  peerDirectoryServices,
+  type PeerDirectoryHost,
+  type PeerDirectoryOptions,
+} from "./peer-directory";

@@ -15,4 +15,11 @@ export interface NetEndpoint {
   send(to: EndpointId, payload: Uint8Array): void;
   /** Install the one receive handler. A second call replaces the first. */
   onReceive(handler: (from: EndpointId, payload: Uint8Array) => void): void;
+  /**
+   * From now on, reach `id` at `address` (a ws:// or wss:// URL). Idempotent; a
+   * changed address replaces the old one; an invalid address or this endpoint's
+   * own id is traced and ignored, never thrown. Optional: a transport that
+   * routes by id alone (the simulator) has nothing to learn.
+   */
+  learnPeer?(id: EndpointId, address: string): void;
 }

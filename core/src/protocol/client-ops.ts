@@ -92,7 +92,7 @@ export class ClientOpRegistry {
   }
 }
 
-const clusterQueryTypes = ["list-vms", "list-hosts", "pending-vms", "get-vm", "vms-on-host"];
+const clusterQueryTypes = ["list-vms", "list-hosts", "list-peers", "pending-vms", "get-vm", "vms-on-host"];
 const clusterModuleForValidation = new ClusterModule();
 
 /** Cluster operations: commands are validated by the module itself; queries by shape here. */

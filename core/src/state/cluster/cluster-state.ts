@@ -4,6 +4,7 @@ import type { Resources } from "../../vm/spec";
 import { resourcesOf } from "../../vm/spec";
 import { addResources, compareIds, subtractResources, ZERO_RESOURCES } from "../../scheduler/resources-math";
 import type { SchedulerView, VmRequest } from "../../scheduler/types";
+import type { PeerAddress } from "./peer-address";
 import type { VmRecord } from "./types";
 
 /**
@@ -15,6 +16,8 @@ import type { VmRecord } from "./types";
 export class ClusterState {
   readonly hosts = new Map<string, HostRecord>();
   readonly vms = new Map<string, VmRecord>();
+  /** Node id → the ws:// or wss:// URL its Raft endpoint is reached at. */
+  readonly peers = new Map<string, string>();
   private readonly allocated = new Map<string, Resources>();
   private readonly groupsOnHost = new Map<string, Map<string, number>>();
   private readonly namesOnHost = new Map<string, Set<string>>();
@@ -57,6 +60,10 @@ export class ClusterState {
 
   sortedVms(): VmRecord[] {
     return [...this.vms.values()].sort((a, b) => compareIds(a.spec.name, b.spec.name));
+  }
+
+  sortedPeers(): PeerAddress[] {
+    return [...this.peers.entries()].sort(([a], [b]) => compareIds(a, b)).map(([nodeId, address]) => ({ nodeId, address }));
   }
 
   /** The scheduler's input, built from committed state. */

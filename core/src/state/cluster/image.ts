@@ -1,13 +1,19 @@
 import { InvariantViolation } from "../../errors";
 import { HOST_STATUSES } from "../../vm/host";
 import type { HostRecord } from "../../vm/host";
+import { VM_NAME_LENGTH_MAX } from "../../vm/limits";
 import { validateVmSpec } from "../../vm/validate-spec";
 import { ClusterState } from "./cluster-state";
 import { clusterInvariantViolations } from "./invariants";
-import { OBSERVED_STATUSES } from "./types";
+import { peerAddressProblem } from "./peer-address";
+import type { PeerAddress } from "./peer-address";
+import { CLUSTER_PEERS_MAX, OBSERVED_STATUSES } from "./types";
+import { CLUSTER_ID_PATTERN } from "./validate-command";
 import type { VmRecord } from "./types";
 
-export const CLUSTER_IMAGE_VERSION = 1;
+/** Version 2 added `peers`; a version 1 image (no peers) still restores. */
+export const CLUSTER_IMAGE_VERSION = 2;
+const CLUSTER_IMAGE_VERSIONS_READ = [1, CLUSTER_IMAGE_VERSION];
 
 /** The module's JSON image: records in sorted order, derived indexes left out. */
 export interface ClusterImage {
@@ -16,6 +22,8 @@ export interface ClusterImage {
   readonly roundRobinCursor: string | null;
   readonly hosts: readonly HostRecord[];
   readonly vms: readonly VmRecord[];
+  /** Sorted by node id. */
+  readonly peers: readonly PeerAddress[];
 }
 
 export function imageOf(state: ClusterState): ClusterImage {
@@ -25,6 +33,7 @@ export function imageOf(state: ClusterState): ClusterImage {
     roundRobinCursor: state.roundRobinCursor,
     hosts: state.sortedHosts(),
     vms: state.sortedVms(),
+    peers: state.sortedPeers(),
   };
 }
 
@@ -35,7 +44,9 @@ function bad(detail: string): never {
 /** Rebuild state from an image; throws InvariantViolation for a malformed or unsafe one. */
 export function stateFromImage(image: unknown): ClusterState {
   const img = image as Partial<ClusterImage> | null;
-  if (typeof img !== "object" || img === null || img.version !== CLUSTER_IMAGE_VERSION) bad(`expected an image of version ${CLUSTER_IMAGE_VERSION}`);
+  if (typeof img !== "object" || img === null || !CLUSTER_IMAGE_VERSIONS_READ.includes(img.version as number)) {
+    bad(`expected an image of version ${CLUSTER_IMAGE_VERSIONS_READ.join(" or ")}`);
+  }
   if (!Array.isArray(img.hosts) || !Array.isArray(img.vms)) bad("hosts and vms must be lists");
   if (!Number.isSafeInteger(img.lastGeneration) || (img.lastGeneration as number) < 0) bad("lastGeneration must be a non-negative integer");
   const state = new ClusterState();
@@ -53,7 +64,20 @@ export function stateFromImage(image: unknown): ClusterState {
     if (state.vms.has(spec.value.name)) bad(`VM ${spec.value.name} appears twice`);
     state.putVm(spec.value.name, { ...vm, spec: spec.value });
   });
+  restorePeers(state, img.version === 1 ? [] : img.peers);
   const violations = clusterInvariantViolations(state);
   if (violations.length > 0) bad(violations.join("; "));
   return state;
+}
+
+function restorePeers(state: ClusterState, peers: unknown): void {
+  if (!Array.isArray(peers)) bad("peers must be a list");
+  if (peers.length > CLUSTER_PEERS_MAX) bad(`peers lists ${peers.length} addresses, more than ${CLUSTER_PEERS_MAX}`);
+  peers.forEach((p: PeerAddress, i) => {
+    if (typeof p?.nodeId !== "string" || !CLUSTER_ID_PATTERN.test(p.nodeId) || p.nodeId.length > VM_NAME_LENGTH_MAX) bad(`peer ${i} has a malformed node id`);
+    const problem = typeof p.address === "string" ? peerAddressProblem(p.address) : "must be a string";
+    if (problem !== null) bad(`peer ${p.nodeId}: address ${problem}`);
+    if (state.peers.has(p.nodeId)) bad(`peer ${p.nodeId} appears twice`);
+    state.peers.set(p.nodeId, p.address);
+  });
 }

@@ -6,3 +6,5 @@ export { validateClusterCommand } from "./validate-command";
 export { clusterInvariantViolations, GenerationTracker } from "./invariants";
 export { CLUSTER_IMAGE_VERSION } from "./image";
 export type { ClusterImage } from "./image";
+export { PEER_ADDRESS_LENGTH_MAX, peerAddressProblem } from "./peer-address";
+export type { PeerAddress } from "./peer-address";

@@ -7,12 +7,14 @@ import type { Resources } from "../../vm/spec";
 import type { ApplyContext } from "../module";
 import type { QueryableModule } from "../queryable";
 import { applyHostCommand } from "./apply-hosts";
+import { setPeerAddressCommand } from "./apply-peers";
 import { evictVmCommand, migrateVmCommand, placeVmCommand, setPendingReasonCommand, unplaceVmCommand } from "./apply-placement";
 import { createVmCommand, reportStatusCommand, setDesiredCommand } from "./apply-vms";
 import { ClusterState } from "./cluster-state";
 import { imageOf, stateFromImage } from "./image";
 import type { ClusterImage } from "./image";
 import { clusterInvariantViolations } from "./invariants";
+import type { PeerAddress } from "./peer-address";
 import { clusterModuleName } from "./types";
 import type { ClusterApplied, ClusterCommand, VmRecord } from "./types";
 import { validateClusterCommand } from "./validate-command";
@@ -45,6 +47,8 @@ export class ClusterModule implements QueryableModule<ClusterCommand, Result<Clu
       case "uncordon":
       case "drain":
         return applyHostCommand(this.state, c, ctx);
+      case "set-peer-address":
+        return setPeerAddressCommand(this.state, c);
       case "create-vm":
         return createVmCommand(this.state, c, ctx);
       case "set-desired":
@@ -87,6 +91,15 @@ export class ClusterModule implements QueryableModule<ClusterCommand, Result<Clu
 
   getHost(hostId: string): HostRecord | undefined {
     return this.state.hosts.get(hostId);
+  }
+
+  /** Every known peer address, sorted by node id. */
+  listPeers(): PeerAddress[] {
+    return this.state.sortedPeers();
+  }
+
+  peerAddress(nodeId: string): string | undefined {
+    return this.state.peers.get(nodeId);
   }
 
   /** VMs wanting a host, in the order a scheduler should take them: priority first, then name. */
@@ -139,6 +152,8 @@ export class ClusterModule implements QueryableModule<ClusterCommand, Result<Clu
         return ok(this.listHosts());
       case "pending-vms":
         return ok(this.pendingVms());
+      case "list-peers":
+        return ok(this.listPeers());
       case "get-vm": {
         const vm = typeof q?.name === "string" ? this.getVm(q.name) : undefined;
         return vm === undefined ? err(blixardError("unknown-vm", `no VM named ${String(q?.name)}`)) : ok(vm);
@@ -148,7 +163,7 @@ export class ClusterModule implements QueryableModule<ClusterCommand, Result<Clu
           ? ok({ vms: this.vmsOnHost(q.hostId), allocated: this.allocationOf(q.hostId) })
           : err(blixardError("unknown-host", `host ${String(q?.hostId)} is not registered`));
       default:
-        return err(blixardError("invalid-query", "cluster query type must be one of list-vms, list-hosts, pending-vms, get-vm, vms-on-host"));
+        return err(blixardError("invalid-query", "cluster query type must be one of list-vms, list-hosts, list-peers, pending-vms, get-vm, vms-on-host"));
     }
   }
 }

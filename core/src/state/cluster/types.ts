@@ -5,6 +5,8 @@ export const clusterModuleName = "cluster";
 
 /** Bounds on the cluster module's state and commands. */
 export const CLUSTER_HOSTS_MAX = 65_536;
+/** Peer addresses share the hosts' bound: one node, one host, one address. */
+export const CLUSTER_PEERS_MAX = CLUSTER_HOSTS_MAX;
 export const CLUSTER_VMS_MAX = 1_048_576;
 export const VM_STATUS_HISTORY_MAX = 32;
 export const HOST_ADDRESS_LENGTH_MAX = 256;
@@ -67,6 +69,8 @@ export type ClusterCommand =
   | { readonly type: "host-heartbeat"; readonly hostId: string; readonly atMs: number }
   | { readonly type: "set-host-status"; readonly hostId: string; readonly status: HostStatus }
   | { readonly type: "cordon" | "uncordon" | "drain"; readonly hostId: string }
+  /** From now on, reach node `nodeId`'s Raft endpoint at `address` (ws:// or wss://). */
+  | { readonly type: "set-peer-address"; readonly nodeId: string; readonly address: string }
   | { readonly type: "create-vm"; readonly spec: VmSpec; readonly desired: "running" | "stopped" }
   | { readonly type: "set-desired"; readonly vmName: string; readonly desired: DesiredState }
   | { readonly type: "place-vm"; readonly vmName: string; readonly hostId: string; readonly expectedGeneration: number }

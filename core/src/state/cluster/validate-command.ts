@@ -6,10 +6,13 @@ import { HOST_STATUSES } from "../../vm/host";
 import { FEATURE_NAME_LENGTH_MAX, VM_NAME_LENGTH_MAX } from "../../vm/limits";
 import { validateVmSpec } from "../../vm/validate-spec";
 import type { Resources } from "../../vm/spec";
+import { PEER_ADDRESS_LENGTH_MAX, peerAddressProblem } from "./peer-address";
 import * as T from "./types";
 import type { ClusterCommand } from "./types";
 
-const ID = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** Host ids, node ids and VM names: DNS labels. */
+export const CLUSTER_ID_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const ID = CLUSTER_ID_PATTERN;
 const FEATURE = /^[a-z0-9][a-z0-9-]*$/;
 const GENERATION_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -25,7 +28,7 @@ export function validateClusterCommand(input: unknown): Result<ClusterCommand> {
 }
 
 const COMMAND_TYPES: readonly ClusterCommand["type"][] = [
-  "register-host", "host-heartbeat", "set-host-status", "cordon", "uncordon", "drain",
+  "register-host", "host-heartbeat", "set-host-status", "cordon", "uncordon", "drain", "set-peer-address",
   "create-vm", "set-desired", "place-vm", "set-pending-reason", "evict-vm", "unplace-vm", "migrate-vm", "report-vm-status",
 ];
 
@@ -53,6 +56,8 @@ function readCommand(type: ClusterCommand["type"], r: ObjectReader): ClusterComm
     case "uncordon":
     case "drain":
       return { type, hostId: id(r, "hostId") };
+    case "set-peer-address":
+      return { type, nodeId: id(r, "nodeId"), address: peerAddress(r, "address") };
     case "create-vm":
       return readCreateVm(r);
     case "set-desired":
@@ -82,6 +87,13 @@ function readCommand(type: ClusterCommand["type"], r: ObjectReader): ClusterComm
 function id(r: ObjectReader, key: string): string {
   const value = r.string(key, VM_NAME_LENGTH_MAX);
   if (value !== "" && !ID.test(value)) r.issues.bad(r.at(key), "must be a DNS label (lower-case letters, digits, inner '-')", value);
+  return value;
+}
+
+function peerAddress(r: ObjectReader, key: string): string {
+  const value = r.string(key, PEER_ADDRESS_LENGTH_MAX);
+  const problem = value === "" ? null : peerAddressProblem(value);
+  if (problem !== null) r.issues.bad(r.at(key), problem, value);
   return value;
 }
 

@@ -2,10 +2,9 @@ import { type BlixardError, err, ok, type Result } from "../errors";
 import type { TimerHandle } from "../ports/clock";
 import type { Runtime } from "../ports/runtime";
 import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops";
-import { notLeader, requestTimeout, unavailable } from "../protocol/client-errors";
-import { encodeClientCommand } from "../protocol/client-command";
+import { unavailable } from "../protocol/client-errors";
 import { decodeWire, encodeWire, internalClientId, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
-import type { ClientRequestBody, WireError, WireMessage } from "../protocol/wire-types";
+import type { WireMessage } from "../protocol/wire-types";
 import { parseRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
 import type { RaftMessage } from "../raft/messages";
@@ -15,10 +14,11 @@ import { type ApplyOutcome, StateMachine } from "../state/state-machine";
 import { RaftLogStore } from "../storage/index";
 import type { NodeConfig } from "./node-config";
 import type { NodeObserver, RaftLogView } from "./node-observer";
-import { PendingRequests, type PendingRequest } from "./pending-requests";
+import { ClientGateway } from "./client-gateway";
+import { PendingRequests } from "./pending-requests";
 import { defaultModules, type NodeService } from "./node-service";
 import { buildNodeStatus, isNodeStatusOp, type NodeStatusView } from "./node-status";
-import { configChangeApplied, isMembershipOp, MembershipDriver, membershipOpsModuleName } from "./membership-ops";
+import { MembershipDriver } from "./membership-ops";
 
 export interface NodeOptions {
   readonly observer?: NodeObserver;
@@ -46,12 +46,12 @@ export class BlixardNode {
   private readonly services: NodeService[];
   private tickTimer: TimerHandle | null = null;
   private lastSnapshotIndex = 0;
-  private forwardCounter = 0;
   private healthState: NodeHealth = "starting";
   private failure: BlixardError | null = null;
   private appliedSinceNotify: { outcome: ApplyOutcome; entry: Entry }[] = [];
   private snapshotReplacedState = false;
   private readonly membership: MembershipDriver;
+  private readonly gateway: ClientGateway;
 
   constructor(
     readonly runtime: Runtime,
@@ -67,7 +67,19 @@ export class BlixardNode {
       raft: () => this.raft,
       nowMs: () => this.nowMs(),
       awaitApply: (w, index, term, op) => this.pending.add({ ...w, waitingFor: { kind: "apply", index, term }, op }),
-      reply: (to, requestId, result) => (result.ok ? this.send(to, { v: 1, kind: "client-response", requestId, result: result.value }) : this.replyError(to, requestId, result.error)),
+      reply: (to, requestId, result) => this.gateway.reply(to, requestId, result),
+    });
+    this.gateway = new ClientGateway({
+      nodeId: config.nodeId,
+      requestTimeoutMs: config.requestTimeoutMs,
+      clientOps: this.codec.clientOps ?? defaultClientOps(),
+      pending: this.pending,
+      sm: this.sm,
+      membership: this.membership,
+      raft: () => this.raft,
+      monotonicMs: () => this.nowMs(),
+      wallClockMs: () => this.runtime.clock.wallClockMs(),
+      send: (to, message) => this.send(to, message),
     });
   }
 
@@ -176,17 +188,8 @@ export class BlixardNode {
    * without a client session. On a follower it is forwarded to the leader.
    */
   proposeInternal(module: string, command: unknown): Result<void> {
-    const body: ClientRequestBody = {
-      requestId: `internal-${this.nextForwardId()}`,
-      clientId: internalClientId(this.nodeId),
-      op: { module, command },
-    };
-    if (this.raft === null || this.healthState !== "serving") return err(unavailable(this.nodeId, "the node is not serving"));
-    if (this.isLeader()) return this.proposeBody(body, null);
-    const leader = this.raft.leaderId;
-    if (leader === null || leader === this.nodeId) return err(notLeader(this.nodeId, null));
-    this.send(leader, { v: 1, kind: "forward", request: body });
-    return ok(undefined);
+    if (this.healthState !== "serving") return err(unavailable(this.nodeId, "the node is not serving"));
+    return this.gateway.proposeInternal({ requestId: this.gateway.nextInternalRequestId(), clientId: internalClientId(this.nodeId), op: { module, command } });
   }
 
   // ---- inputs ---------------------------------------------------------------------------------
@@ -195,7 +198,7 @@ export class BlixardNode {
     this.tickTimer = null;
     if (this.healthState !== "serving" || this.raft === null) return;
     this.raft.tick();
-    this.expireRequests();
+    this.gateway.expire();
     this.membership.tick();
     for (const service of this.services) service.tick?.();
     this.drainReady();
@@ -208,7 +211,7 @@ export class BlixardNode {
       this.runtime.tracer.warn("wire-rejected", { node: this.nodeId, from, code: decoded.error.code, why: decoded.error.message.slice(0, 200) });
       // A well-formed but invalid request (bad field, value too large) gets its specific error back.
       const refused = refusedRequestId(payload);
-      if (refused !== null) this.replyError(from, refused.requestId, decoded.error);
+      if (refused !== null) this.gateway.replyError(from, refused.requestId, decoded.error);
       return;
     }
     if (decoded.value.kind === "client-request" && isNodeStatusOp(decoded.value.op)) {
@@ -217,7 +220,7 @@ export class BlixardNode {
       return;
     }
     if (this.healthState !== "serving" || this.raft === null) {
-      this.refuseWhileDown(from, decoded.value);
+      this.gateway.refuse(from, decoded.value, this.failure === null ? "the node is not serving" : `${this.failure.code}: ${this.failure.message}`);
       return;
     }
     this.dispatch(from, decoded.value);
@@ -230,7 +233,7 @@ export class BlixardNode {
         this.stepRaft(message.msg);
         return;
       case "client-request":
-        this.acceptClientRequest(from, message, `${from}\u0000${message.requestId}`, true);
+        this.gateway.accept(from, message, `${from}\u0000${message.requestId}`, true);
         return;
       case "forward":
         // Only peers forward: a client posing as a forwarder could slip past its session checks.
@@ -238,10 +241,10 @@ export class BlixardNode {
           this.runtime.tracer.warn("forward-rejected", { node: this.nodeId, from, why: "not a cluster member" });
           return;
         }
-        this.acceptClientRequest(from, message.request, `${from}\u0000${message.request.requestId}`, false);
+        this.gateway.accept(from, message.request, `${from}\u0000${message.request.requestId}`, false);
         return;
       case "client-response":
-        this.relayForwardedResponse(from, message);
+        this.gateway.relay(from, message);
         return;
     }
   }
@@ -250,85 +253,6 @@ export class BlixardNode {
     const stepped = this.raft?.step(msg);
     if (stepped !== undefined && !stepped.ok) {
       this.runtime.tracer.event("raft-message-rejected", { node: this.nodeId, type: msg.type, from: msg.from, code: stepped.error.code });
-    }
-  }
-
-  // ---- client requests --------------------------------------------------------------------------
-
-  private acceptClientRequest(replyTo: string, body: ClientRequestBody, key: string, forwardable: boolean): void {
-    if (this.pending.has(key)) return; // a retry of a request already in hand: the first answer serves both
-    if (this.pending.isFull()) {
-      this.replyError(replyTo, body.requestId, unavailable(this.nodeId, `${this.pending.size} requests are pending (maxPendingRequests)`));
-      return;
-    }
-    const raft = this.raft;
-    if (raft === null) return;
-    if (raft.role === "leader") {
-      const proposed = this.proposeBody(body, { key, replyTo });
-      if (!proposed.ok) this.replyError(replyTo, body.requestId, proposed.error, raft.leaderId);
-      return;
-    }
-    const leader = raft.leaderId;
-    if (leader === null || leader === this.nodeId || !forwardable) {
-      // Forward a client's request once: a forwarded request that lands on a non-leader bounces back.
-      this.replyError(replyTo, body.requestId, notLeader(this.nodeId, leader), leader);
-      return;
-    }
-    const forwardId = `${this.nodeId}/fwd/${this.nextForwardId()}`;
-    this.pending.add({
-      key: forwardId,
-      requestId: body.requestId,
-      replyTo,
-      deadlineMs: this.nowMs() + this.config.requestTimeoutMs,
-      waitingFor: { kind: "forward", leaderId: leader },
-      op: null,
-    });
-    const request: ClientRequestBody = { requestId: forwardId, clientId: body.clientId, ...(body.seq === undefined ? {} : { seq: body.seq }), op: body.op };
-    this.send(leader, { v: 1, kind: "forward", request });
-  }
-
-  /** On the leader: a write becomes a log entry; a read waits for ReadIndex. `waiter` null = fire and forget. */
-  private proposeBody(body: ClientRequestBody, waiter: { key: string; replyTo: string } | null): Result<void> {
-    const raft = this.raft;
-    if (raft === null) return err(unavailable(this.nodeId, "the node is not serving"));
-    const deadlineMs = this.nowMs() + this.config.requestTimeoutMs;
-    if (body.op.module === membershipOpsModuleName) {
-      return this.membership.start(body.op, waiter === null ? null : { ...waiter, requestId: body.requestId, deadlineMs });
-    }
-    if (this.codec.clientOps?.isReadOnly(body.op) === true) {
-      if (waiter === null) return ok(undefined);
-      const asked = raft.readIndex(waiter.key);
-      if (!asked.ok) return asked;
-      this.pending.add({ ...waiter, requestId: body.requestId, deadlineMs, waitingFor: { kind: "read", index: null }, op: body.op });
-      return ok(undefined);
-    }
-    const data = encodeClientCommand(body, Math.max(0, Math.floor(this.runtime.clock.wallClockMs())));
-    if (!data.ok) return data;
-    const proposed = raft.propose(data.value);
-    if (!proposed.ok) return proposed;
-    if (waiter !== null) {
-      const { index, term } = proposed.value;
-      this.pending.add({ ...waiter, requestId: body.requestId, deadlineMs, waitingFor: { kind: "apply", index, term }, op: null });
-    }
-    return ok(undefined);
-  }
-
-  private relayForwardedResponse(from: string, message: Extract<WireMessage, { kind: "client-response" }>): void {
-    const waiting = this.pending.get(message.requestId);
-    if (waiting === undefined || waiting.waitingFor.kind !== "forward" || waiting.waitingFor.leaderId !== from) return;
-    this.pending.take(message.requestId);
-    this.send(waiting.replyTo, { ...message, requestId: waiting.requestId, leaderHint: from });
-  }
-
-  private refuseWhileDown(from: string, message: WireMessage): void {
-    const why = this.failure === null ? "the node is not serving" : `${this.failure.code}: ${this.failure.message}`;
-    if (message.kind === "client-request") this.replyError(from, message.requestId, unavailable(this.nodeId, why));
-    if (message.kind === "forward") this.replyError(from, message.request.requestId, unavailable(this.nodeId, why));
-  }
-
-  private expireRequests(): void {
-    for (const request of this.pending.expired(this.nowMs())) {
-      this.replyError(request.replyTo, request.requestId, requestTimeout(this.nodeId, request.requestId));
     }
   }
 
@@ -346,12 +270,12 @@ export class BlixardNode {
       for (const message of rd.messages) this.send(message.to, { v: 1, kind: "raft", msg: message });
       if (rd.snapshotToPersist !== null) this.installSnapshot(rd.snapshotToPersist);
       for (const entry of rd.committedEntries) this.applyEntry(entry);
-      for (const readState of rd.readStates) this.readConfirmed(readState.requestId, readState.index);
+      for (const readState of rd.readStates) this.gateway.readConfirmed(readState.requestId, readState.index);
       if (rd.softState !== null) this.roleChanged(rd.softState.role, rd.softState.term, rd.softState.leaderId);
       raft.advance(rd);
       // Services run after advance: what they propose lands in the next Ready, never inside this one.
       this.notifyServices(rd.softState);
-      if (rd.committedEntries.length > 0 || rd.readStates.length > 0) this.answerReads();
+      if (rd.committedEntries.length > 0 || rd.readStates.length > 0) this.gateway.answerReads();
       this.maybeSnapshot();
     }
   }
@@ -387,49 +311,14 @@ export class BlixardNode {
     }
     this.options.observer?.entryApplied?.(this.nodeId, entry, this.sm.digest);
     if (this.services.length > 0) this.appliedSinceNotify.push({ outcome, entry });
-    const waiter = this.pending.takeProposalAt(entry.index);
-    if (waiter === undefined) return;
-    if (waiter.waitingFor.kind === "apply" && waiter.waitingFor.term === entry.term) {
-      // A membership op waits for its config entry, which the state machine applies without a result.
-      this.answer(waiter, isMembershipOp(waiter.op) ? { ...outcome, result: configChangeApplied(waiter.op.command, entry) } : outcome);
-    } else {
-      this.replyError(waiter.replyTo, waiter.requestId, proposalDropped(this.nodeId, entry.index));
-    }
-  }
-
-  private answer(waiter: PendingRequest, outcome: ApplyOutcome): void {
-    const result = outcome.result;
-    if (result === null) return;
-    if (result.ok) this.send(waiter.replyTo, { v: 1, kind: "client-response", requestId: waiter.requestId, result: result.value });
-    else this.replyError(waiter.replyTo, waiter.requestId, result.error);
-  }
-
-  private readConfirmed(key: string, index: number): void {
-    if (this.pending.get(key)?.waitingFor.kind === "read") this.pending.update(key, { kind: "read", index });
-  }
-
-  /** Reads whose ReadIndex the state machine has reached are answered from applied state. */
-  private answerReads(): void {
-    const applied = this.sm.appliedIndex;
-    const ready = this.pending.takeWhere((r) => r.waitingFor.kind === "read" && r.waitingFor.index !== null && r.waitingFor.index <= applied);
-    for (const request of ready) {
-      if (request.op === null) continue;
-      const result = this.sm.query(request.op.module, request.op.command);
-      if (result.ok) this.send(request.replyTo, { v: 1, kind: "client-response", requestId: request.requestId, result: result.value });
-      else this.replyError(request.replyTo, request.requestId, result.error);
-    }
+    this.gateway.applied(entry, outcome);
   }
 
   private roleChanged(role: string, term: number, leaderId: string | null): void {
     this.runtime.tracer.event("role-changed", { node: this.nodeId, role, term, leader: leaderId });
     this.options.observer?.roleChanged?.(this.nodeId, role, term, leaderId, this.logView());
     this.membership.roleChanged(role, term, leaderId);
-    if (role !== "leader") {
-      // Unconfirmed reads can never be confirmed by a deposed leader; a read has no effect, so failing it is safe.
-      for (const request of this.pending.takeWhere((r) => r.waitingFor.kind === "read")) {
-        this.replyError(request.replyTo, request.requestId, notLeader(this.nodeId, leaderId), leaderId);
-      }
-    }
+    if (role !== "leader") this.gateway.failReads(leaderId);
   }
 
   private notifyServices(softState: Ready["softState"]): void {
@@ -472,23 +361,12 @@ export class BlixardNode {
     this.runtime.net.send(to, encodeWire(message));
   }
 
-  private replyError(to: string, requestId: string, error: BlixardError | WireError, leaderHint?: string | null): void {
-    const hint = leaderHint ?? (error as WireError).leaderHint;
-    const wireErr: WireError = { code: error.code, message: error.message, ...(error.nodeId === undefined ? {} : { nodeId: error.nodeId }), ...(error.hint === undefined ? {} : { hint: error.hint }) };
-    this.send(to, { v: 1, kind: "client-response", requestId, error: wireErr, ...(hint === undefined || hint === null ? {} : { leaderHint: hint }) });
-  }
-
   private scheduleTick(): void {
     if (this.tickTimer === null) this.tickTimer = this.runtime.clock.setTimer(this.config.tickIntervalMs, () => this.onTick());
   }
 
   private nowMs(): number {
     return this.runtime.clock.monotonicMs();
-  }
-
-  private nextForwardId(): number {
-    this.forwardCounter += 1;
-    return this.forwardCounter;
   }
 
   private raftConfig() {
@@ -522,13 +400,4 @@ export class BlixardNode {
     this.runtime.tracer.warn("node-failed", { node: this.nodeId, code: error.code, why: error.message.slice(0, 300) });
     this.options.observer?.nodeFailed?.(this.nodeId, error.code, error.message);
   }
-}
-
-function proposalDropped(nodeId: string, index: number): BlixardError {
-  return {
-    code: "proposal-dropped",
-    message: `the proposal at index ${index} was replaced by another leader's entry before it committed`,
-    nodeId,
-    hint: "retry with the same client id and sequence number; it will apply at most once",
-  };
 }

@@ -46,6 +46,8 @@ export interface PeerStatus {
 const CLOSE_DUPLICATE = 4009;
 const CLOSE_PROTOCOL = 4002;
 const CLOSE_SHUTDOWN = 1001;
+/** Longer peer URLs are refused: the replicated directory allows 256 characters. */
+const PEER_URL_LENGTH_MAX = 256;
 /** How long close() waits for peers to acknowledge the close frame before cutting the sockets. */
 const CLOSE_WAIT_MS = 200;
 
@@ -113,6 +115,29 @@ export class WsNet implements NetEndpoint {
     const link = this.links.get(peerId);
     if (link === undefined) this.links.set(peerId, newPeerLink(peerId, url));
     else link.url = url;
+  }
+
+  /**
+   * NetEndpoint.learnPeer: the replicated peer directory says where `id` is.
+   * Never throws: a bad id or URL is traced and ignored; this node's own id is
+   * skipped (never dial yourself). A changed address restarts the backoff, and
+   * frames already waiting are dialled for at once.
+   */
+  learnPeer(id: EndpointId, address: string): void {
+    if (id === this.selfId) return;
+    const url = peerUrl(address);
+    if (!isValidEndpointId(id) || url === null) {
+      this.tracer.warn("net.learn-peer-rejected", { peer: id.slice(0, 128), address: address.slice(0, 300), reason: url === null ? "not a ws:// or wss:// host:port URL" : "invalid endpoint id" });
+      return;
+    }
+    const link = this.links.get(id);
+    if (link?.url === url) return;
+    this.tracer.event("net.peer-learned", { peer: id, url, previous: link?.url ?? null });
+    this.addPeer(id, url);
+    const learned = this.links.get(id);
+    if (learned === undefined) return;
+    learned.failuresInRow = 0;
+    if (learned.queue.length > 0) this.ensureDialling(learned);
   }
 
   peerStatus(peerId: EndpointId): PeerStatus | undefined {
@@ -330,6 +355,20 @@ export class WsNet implements NetEndpoint {
       connection.socket.ping();
     }
   }
+}
+
+/** A dialable ws:// or wss:// URL with a host and a port, normalised; null otherwise. */
+function peerUrl(address: string): string | null {
+  if (address.length > PEER_URL_LENGTH_MAX) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(address);
+  } catch {
+    return null;
+  }
+  const plain = parsed.pathname === "/" && parsed.search === "" && parsed.hash === "" && parsed.username === "" && parsed.password === "";
+  if ((parsed.protocol !== "ws:" && parsed.protocol !== "wss:") || parsed.hostname === "" || !plain) return null;
+  return `${parsed.protocol}//${parsed.host}`;
 }
 
 function isOpen(connection: PeerConnection | undefined): boolean {

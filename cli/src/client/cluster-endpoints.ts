@@ -48,17 +48,26 @@ function parseEndpoint(item: string): Result<ClusterEndpoint> {
 
 /** A ws:// URL with a host and an explicit port, normalised (no trailing slash). */
 export function checkWsUrl(url: string): Result<string, string> {
+  return checkUrl(url, ["ws:"]);
+}
+
+/** A peer address as the replicated directory keeps it: ws:// or wss://, host and explicit port, normalised. */
+export function checkPeerUrl(url: string): Result<string, string> {
+  return checkUrl(url, ["ws:", "wss:"]);
+}
+
+function checkUrl(url: string, schemes: readonly string[]): Result<string, string> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return err(`"${clip(url)}" is not a URL`);
   }
-  if (parsed.protocol !== "ws:") return err(`the scheme must be ws://, got ${parsed.protocol}//`);
+  if (!schemes.includes(parsed.protocol)) return err(`the scheme must be ${schemes.map((s) => `${s}//`).join(" or ")}, got ${parsed.protocol}//`);
   if (parsed.hostname === "") return err("the host is missing");
   if (parsed.port === "") return err("the port is missing");
   if (parsed.pathname !== "/" || parsed.search !== "" || parsed.username !== "") return err("only ws://host:port is allowed, no path, query or credentials");
-  return ok(`ws://${parsed.host}`);
+  return ok(`${parsed.protocol}//${parsed.host}`);
 }
 
 export function usage(message: string): BlixardError {

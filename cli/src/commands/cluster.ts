@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
-import { addResources, type ClusterApplied, type HostRecord, type NodeStatusView, type Resources, type VmRecord } from "@blixard/core";
+import { addResources, type ClusterApplied, type HostRecord, type NodeStatusView, type PeerAddress, type Resources, type VmRecord } from "@blixard/core";
 import { clusterOp } from "../client/cluster-ops";
-import { checkWsUrl, usage } from "../client/cluster-endpoints";
+import { checkPeerUrl, usage } from "../client/cluster-endpoints";
 import { discoverNodeId } from "../client/discover-node-id";
 import { describeConfig, membershipOp, promoteWhenCaughtUp, transferLeadership } from "../client/membership-ops";
 import { queryNodeStatuses } from "../client/node-status-query";
@@ -86,8 +86,8 @@ const addNode: CommandModule<object, AddNodeArgs> = {
   builder: (y) =>
     withClientOptions(
       y
-        .positional("id", { type: "string", demandOption: true, describe: "the new node's id (start it with no --peer bootstrap of its own)" })
-        .option("address", { type: "string", describe: "ws://host:port of the new node: checked to answer as <id> before it is added" })
+        .positional("id", { type: "string", demandOption: true, describe: "the new node's id (start it with blixard node --join)" })
+        .option("address", { type: "string", describe: "ws://host:port of the new node: checked to answer as <id>, then recorded so every node can dial it" })
         .option("catch-up-timeout-ms", { type: "number", default: 60_000, describe: "how long to wait for the learner to catch up before promoting" }),
     ) as never,
   handler: (args) => handle(() => runWithClient(args, (ctx) => runAddNode(ctx, args))),
@@ -96,7 +96,7 @@ const addNode: CommandModule<object, AddNodeArgs> = {
 async function runAddNode(ctx: ClientContext, args: AddNodeArgs): Promise<number> {
   const id = String(args.id);
   if (args.address !== undefined) {
-    const url = checkWsUrl(args.address);
+    const url = checkPeerUrl(args.address);
     if (!url.ok) {
       printError(ctx.printer, ctx.mode, usage(`--address ${url.error}`));
       return EXIT_USAGE;
@@ -106,6 +106,15 @@ async function runAddNode(ctx: ClientContext, args: AddNodeArgs): Promise<number
     if (!found.ok || mismatch !== null) {
       printError(ctx.printer, ctx.mode, mismatch ?? (found.ok ? usage("unreachable") : found.error));
       return EXIT_OPERATION_FAILED;
+    }
+    // Replicated first: every member (the leader above all) must know where to send the learner its log.
+    const recorded = await clusterOp<ClusterApplied>(ctx.client, { type: "set-peer-address", nodeId: id, address: url.value });
+    if (!recorded.ok) return failed(ctx, recorded.error);
+    if (!ctx.mode.json) ctx.printer.out(`${id} is reached at ${url.value}${recorded.value.effect === "ignored" ? " (already recorded)" : ""}`);
+  } else {
+    const known = await clusterOp<PeerAddress[]>(ctx.client, { type: "list-peers" });
+    if (known.ok && !known.value.some((p) => p.nodeId === id)) {
+      ctx.printer.err(`note: the cluster has no address for ${id}; unless every node was started with --peer ${id}=..., pass --address so the leader can reach it`);
     }
   }
   const added = await membershipOp(ctx.client, "add-learner", id);
@@ -117,6 +126,23 @@ async function runAddNode(ctx: ClientContext, args: AddNodeArgs): Promise<number
   else ctx.printer.out(`${id} is a voter (${describeConfig(promoted.value)})`);
   return EXIT_OK;
 }
+
+/** `cluster peers`: the replicated peer directory (node id → address the others dial). */
+const peers: CommandModule<object, ClientArgs> = {
+  command: "peers",
+  describe: "List the replicated peer addresses (where each node's Raft endpoint is dialled)",
+  builder: (y) => withClientOptions(y) as never,
+  handler: (args) =>
+    handle(() =>
+      runWithClient(args, async (ctx) => {
+        const listed = await clusterOp<PeerAddress[]>(ctx.client, { type: "list-peers" });
+        if (!listed.ok) return failed(ctx, listed.error);
+        if (ctx.mode.json) printJson(ctx.printer, listed.value);
+        else for (const line of renderTable(["node", "address"], listed.value.map((p) => [p.nodeId, p.address]), ctx.mode)) ctx.printer.out(line);
+        return EXIT_OK;
+      }),
+    ),
+};
 
 const removeNode: CommandModule<object, NodeArgs> = {
   command: "remove-node <id>",
@@ -221,6 +247,7 @@ export const clusterCommand: CommandModule<object, object> = {
     y
       .command(status)
       .command(hosts)
+      .command(peers)
       .command(addNode)
       .command(removeNode)
       .command(transfer)

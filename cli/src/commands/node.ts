@@ -12,7 +12,9 @@ export const nodeCommand: CommandModule<object, RawNodeArgs> = {
     yargs
       .option("id", { type: "string", demandOption: true, describe: "this node's id (also its host id)" })
       .option("listen", { type: "string", demandOption: true, describe: "host:port to listen on for peers and clients, e.g. 127.0.0.1:7001" })
-      .option("peer", { type: "string", array: true, describe: "another voter, id=ws://host:port; repeat per peer" })
+      .option("peer", { type: "string", array: true, describe: "another node, id=ws://host:port; repeat per peer (the bootstrap voters, unless --join)" })
+      .option("join", { type: "boolean", describe: "start with an empty configuration and wait to be added (blixard cluster add-node); --peer then only gives addresses" })
+      .option("advertise", { type: "string", describe: "ws://host:port (or wss://) other nodes reach this one at; default: the listen address" })
       .option("data-dir", { type: "string", demandOption: true, describe: "directory for this node's durable state" })
       .option("cluster-id", { type: "string", default: DEFAULT_CLUSTER_ID, describe: "nodes only talk to nodes with the same cluster id" })
       .option("backend", { type: "string", default: "process", choices: NODE_BACKENDS, describe: "how VMs are launched" })

@@ -11,6 +11,8 @@ export interface LocalNodeSpec {
   /** Every node of the cluster (this one included): id → port. */
   readonly clusterPorts: Readonly<Record<string, number>>;
   readonly clusterId?: string;
+  /** Start with an empty configuration (blixard node --join): the cluster adds it later. */
+  readonly join?: boolean;
 }
 
 /** Lines of a child's output kept for error reports. */
@@ -27,6 +29,7 @@ export function nodeArgv(spec: LocalNodeSpec): string[] {
     "--data-dir", spec.dataDir, "--metrics-port", String(spec.metricsPort),
     "--trace-file", `${spec.dataDir}.trace.jsonl`, "--backend", "process",
     ...(spec.clusterId === undefined ? [] : ["--cluster-id", spec.clusterId]),
+    ...(spec.join === true ? ["--join"] : []),
   ];
 }
 

@@ -6,12 +6,13 @@ import {
   HOST_MEMORY_MIB_MAX,
   HOST_VCPUS_MAX,
   ok,
+  PEER_ADDRESS_LENGTH_MAX,
   type BlixardError,
   type LaunchBackend,
   type Resources,
   type Result,
 } from "@blixard/core";
-import { checkWsUrl } from "../client/cluster-endpoints";
+import { checkPeerUrl, checkWsUrl } from "../client/cluster-endpoints";
 
 /** `blixard node` flags as yargs hands them over (unchecked). */
 export interface RawNodeArgs {
@@ -28,14 +29,28 @@ export interface RawNodeArgs {
   readonly runnerPath?: unknown;
   readonly metricsPort?: unknown;
   readonly traceFile?: unknown;
+  readonly join?: unknown;
+  readonly advertise?: unknown;
 }
 
 /** Everything needed to start one node, checked. */
 export interface NodeLaunch {
   readonly nodeId: string;
   readonly listen: { readonly host: string; readonly port: number };
-  /** Other voters: node id → ws://host:port. */
+  /** Other nodes: node id → ws://host:port. The bootstrap voters too, unless `join`. */
   readonly peers: Readonly<Record<string, string>>;
+  /**
+   * Start with an empty bootstrap configuration: the node waits to be added
+   * (cluster add-node) and `peers` are only addresses. Ignored once the node
+   * has durable state: its log's configuration wins.
+   */
+  readonly join: boolean;
+  /**
+   * The URL other nodes reach this one at, published to the replicated peer
+   * directory; null derives it from the bound listen address (none for a
+   * wildcard listen host).
+   */
+  readonly advertise: string | null;
   readonly dataDir: string;
   readonly clusterId: string;
   readonly backend: Exclude<LaunchBackend, "sim">;
@@ -75,10 +90,15 @@ export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
   const runnerPath = typeof raw.runnerPath === "string" && raw.runnerPath !== "" ? raw.runnerPath : null;
   if (runnerPath !== null && backend !== "microvm-nix") return bad(`--runner-path only applies to --backend microvm-nix, not ${String(backend)}`);
   const traceFile = typeof raw.traceFile === "string" && raw.traceFile !== "" ? raw.traceFile : null;
+  if (raw.join !== undefined && typeof raw.join !== "boolean") return bad(`--join is a flag (true or false), got ${show(raw.join)}`);
+  const advertise = parseAdvertise(raw.advertise);
+  if (!advertise.ok) return advertise;
   return ok({
     nodeId,
     listen: listen.value,
     peers: peers.value,
+    join: raw.join === true,
+    advertise: advertise.value,
     dataDir,
     clusterId,
     backend: backend as NodeLaunch["backend"],
@@ -96,6 +116,24 @@ function parseListen(value: unknown): Result<{ host: string; port: number }> {
   const port = match === null ? Number.NaN : Number(match[2]);
   if (match === null || !isPort(port, 0)) return bad(`--listen must look like 127.0.0.1:7001 (host:port, port 0-65535), got ${show(value)}`);
   return ok({ host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port });
+}
+
+function parseAdvertise(value: unknown): Result<string | null> {
+  if (value === undefined) return ok(null);
+  const url = checkPeerUrl(String(value));
+  if (!url.ok || url.value.length > PEER_ADDRESS_LENGTH_MAX) {
+    return bad(`--advertise must look like ws://host:port or wss://host:port (how other nodes reach this one), got ${show(value)}${url.ok ? "" : `: ${url.error}`}`);
+  }
+  return ok(url.value);
+}
+
+/** Listen hosts that mean "every interface": no address another machine could dial. */
+const WILDCARD_HOSTS = ["0.0.0.0", "::", ""];
+
+/** The address to publish: --advertise, else the bound URL when the listen host is a real address. */
+export function advertisedAddress(launch: Pick<NodeLaunch, "advertise" | "listen">, boundUrl: string): string | null {
+  if (launch.advertise !== null) return launch.advertise;
+  return WILDCARD_HOSTS.includes(launch.listen.host) ? null : boundUrl;
 }
 
 function parsePeers(value: unknown, selfId: string): Result<Record<string, string>> {

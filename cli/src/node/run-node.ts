@@ -2,14 +2,16 @@ import {
   BlixardNode,
   defaultHostConfig,
   defaultNodeConfig,
+  defaultPublishIntervalTicks,
   defaultSupervisorConfig,
   hostServices,
+  peerDirectoryServices,
   type BlixardError,
   type HostConfig,
   type Tracer,
 } from "@blixard/core";
 import { createRealRuntime, JsonLinesTracer, type RealRuntime } from "@blixard/runtime-real";
-import type { NodeLaunch } from "./node-args";
+import { advertisedAddress, type NodeLaunch } from "./node-args";
 import { startMetricsServer } from "./metrics-server";
 
 /** How often the node process checks that its node still serves (a failed disk stops it). */
@@ -55,9 +57,13 @@ export async function runNode(launch: NodeLaunch, io: NodeProcessIo): Promise<nu
     await trace?.close();
     return 1;
   }
-  const voters = [launch.nodeId, ...Object.keys(launch.peers)].sort();
+  // A joiner starts with no configuration and never campaigns: the cluster adds it (cluster add-node).
+  const voters = launch.join ? [] : [launch.nodeId, ...Object.keys(launch.peers)].sort();
+  const advertise = advertisedAddress(launch, runtime.url);
+  const hosts = hostServices(hostConfigFor(launch, advertise ?? runtime.url), defaultSupervisorConfig());
+  const peers = peerDirectoryServices({ advertiseAddress: advertise, publishIntervalTicks: defaultPublishIntervalTicks });
   const node = new BlixardNode(runtime, defaultNodeConfig(launch.nodeId, voters), {
-    services: hostServices(hostConfigFor(launch, runtime.url), defaultSupervisorConfig()),
+    services: (n) => [...hosts(n), ...peers(n)],
   });
   const started = node.start();
   if (!started.ok) {
@@ -67,9 +73,12 @@ export async function runNode(launch: NodeLaunch, io: NodeProcessIo): Promise<nu
     return 1;
   }
   const status = node.raftStatus();
+  const recoveredVoters = status?.config.voters ?? voters;
   io.out(
     `blixard node ${launch.nodeId} serving on ${runtime.url} (cluster ${launch.clusterId}, data ${launch.dataDir}, backend ${launch.backend}); ` +
-      `voters ${(status?.config.voters ?? voters).join(",")}; recovered term ${status?.term ?? 0}, log up to index ${status?.lastIndex ?? 0}, applied ${node.stateMachine.appliedIndex}`,
+      `${recoveredVoters.length === 0 ? "no configuration yet: waiting to be added (blixard cluster add-node)" : `voters ${recoveredVoters.join(",")}`}; ` +
+      `advertised as ${advertise ?? "nothing (wildcard listen host: give --advertise)"}; ` +
+      `recovered term ${status?.term ?? 0}, log up to index ${status?.lastIndex ?? 0}, applied ${node.stateMachine.appliedIndex}`,
   );
   let metrics: { url: string; close: () => Promise<void> } | null = null;
   if (launch.metricsPort !== null) {

@@ -59,6 +59,16 @@ describe("RaftSafetyChecker", () => {
     expect(c.firstViolation()).toMatch(/^leader completeness: n3 leads term 2/);
   });
 
+  it("leader completeness binds later terms only: a late winner of an older term may lack what a newer leader committed", () => {
+    const c = new RaftSafetyChecker();
+    c.roleChanged("n1", "leader", 4, "n1", logOf([]));
+    c.entryApplied("n1", entry(9, 4, "x"), "d9");
+    c.roleChanged("n3", "leader", 3, "n3", logOf([entry(9, 2, "old")]));
+    expect(c.firstViolation()).toBeNull();
+    c.roleChanged("n2", "leader", 5, "n2", logOf([entry(9, 2, "old")]));
+    expect(c.firstViolation()).toMatch(/^leader completeness: n2 leads term 5/);
+  });
+
   it("leader append-only: a leader truncating its own log in its term", () => {
     const c = new RaftSafetyChecker();
     const log = [entry(1, 1, "a"), entry(2, 1, "b")];

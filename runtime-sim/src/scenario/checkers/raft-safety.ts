@@ -16,7 +16,13 @@ import type { Entry, NodeId, NodeObserver, RaftLogView } from "@blixard/core";
 export class RaftSafetyChecker implements NodeObserver {
   private readonly leaderByTerm = new Map<number, NodeId>();
   private readonly entryByIndexTerm = new Map<string, { dataKey: string; prevTerm: number | undefined; node: NodeId }>();
-  private readonly appliedByIndex = new Map<number, { key: string; digest: string; node: NodeId }>();
+  /**
+   * First application of each index. `committedBy` bounds from above the term of the leader that
+   * committed it: the highest leader term known when the entry was first applied (the committing
+   * leader was registered before it could commit).
+   */
+  private readonly appliedByIndex = new Map<number, { key: string; digest: string; node: NodeId; committedBy: number }>();
+  private highestLeaderTerm = 0;
   private readonly leaderLastIndex = new Map<NodeId, { term: number; lastIndex: number }>();
   private violation: string | null = null;
   private highestCommittedIndex = 0;
@@ -51,7 +57,7 @@ export class RaftSafetyChecker implements NodeObserver {
     const key = `${entry.term}:${entry.kind}:${entry.data}`;
     const seen = this.appliedByIndex.get(entry.index);
     if (seen === undefined) {
-      this.appliedByIndex.set(entry.index, { key, digest: stateDigest, node: nodeId });
+      this.appliedByIndex.set(entry.index, { key, digest: stateDigest, node: nodeId, committedBy: this.highestLeaderTerm });
       if (entry.index > this.highestCommittedIndex) this.highestCommittedIndex = entry.index;
       return;
     }
@@ -73,6 +79,7 @@ export class RaftSafetyChecker implements NodeObserver {
       return;
     }
     this.leaderByTerm.set(term, nodeId);
+    if (term > this.highestLeaderTerm) this.highestLeaderTerm = term;
     this.checkLeaderCompleteness(nodeId, term, log);
     this.leaderLastIndex.set(nodeId, { term, lastIndex: log.lastIndex() });
   }
@@ -97,6 +104,9 @@ export class RaftSafetyChecker implements NodeObserver {
     for (const [index, applied] of this.appliedByIndex) {
       // Below the leader's first index the entry is compacted into its snapshot: committed by definition.
       if (index < firstIndex) continue;
+      // The property binds leaders of later terms than the commit: a candidate of an older term may still
+      // win late (its voters granted before moving on), and need not hold what a newer leader committed.
+      if (term <= applied.committedBy) continue;
       const entryTerm = Number(applied.key.slice(0, applied.key.indexOf(":")));
       const held = log.termAt(index);
       if (held !== entryTerm) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crc32 } from "../src/toy/crc32";
+import { crc32 } from "@blixard/core";
 import { bytes, probeWorld } from "./helpers";
 
 describe("network model", () => {

@@ -5,3 +5,4 @@ export type { RecoveredState } from "./replay";
 export type { StorageCorruption } from "./storage-errors";
 export { DEFAULT_STORAGE_OPTIONS } from "./storage-options";
 export type { StorageOptions } from "./storage-options";
+export { crc32 } from "./crc32";

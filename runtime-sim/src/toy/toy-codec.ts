@@ -1,5 +1,4 @@
-import { blixardError, err, ok, type Result } from "@blixard/core";
-import { crc32 } from "./crc32";
+import { blixardError, crc32, err, ok, type Result } from "@blixard/core";
 
 /**
  * Wire and disk formats of the toy replicated counter.

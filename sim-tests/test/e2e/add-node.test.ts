@@ -1,11 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { blixard as runCli, repoRoot, withClient } from "./cli-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KvGetResult, MembershipChangeResult, PeerAddress } from "@blixard/core";
-import { BlixardClient } from "../../../cli/src/client/blixard-client";
 import type { NodeStatusReport } from "../../../cli/src/client/node-status";
 import { freeLoopbackPorts, LocalNodeProcess, waitForLeader } from "../../../cli/src/node/local-node-process";
 
@@ -18,7 +16,6 @@ import { freeLoopbackPorts, LocalNodeProcess, waitForLeader } from "../../../cli
  * and the cluster must still elect and serve writes; finally leadership is
  * handed to n4 itself.
  */
-const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const LEADER_WAIT_MS = 15_000;
 const CATCH_UP_WAIT_MS = 20_000;
 const CLI_TIMEOUT_MS = 45_000;
@@ -28,25 +25,8 @@ const members = ["n1", "n2", "n3"];
 let dataRoot = "";
 let nodes: LocalNodeProcess[] = [];
 
-async function blixard(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/src/main.ts", ...argv], { cwd: repoRoot, timeout: CLI_TIMEOUT_MS });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === "number" ? failed.code : -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
+const blixard = (...argv: string[]) => runCli(CLI_TIMEOUT_MS, ...argv);
 
-async function withClient<T>(only: readonly LocalNodeProcess[], body: (client: BlixardClient) => Promise<T>): Promise<T> {
-  const connected = await BlixardClient.connect({ endpoints: only.map((n) => ({ nodeId: null, url: n.url })), clusterId: "blixard", timeoutMs: 8_000 });
-  if (!connected.ok) throw new Error(connected.error.message);
-  try {
-    return await body(connected.value);
-  } finally {
-    await connected.value.close();
-  }
-}
 
 function nodeById(id: string): LocalNodeProcess {
   const node = nodes.find((n) => n.spec.nodeId === id);

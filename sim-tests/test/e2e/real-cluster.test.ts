@@ -1,12 +1,10 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { blixard as runCli, repoRoot, withClient } from "./cli-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KvGetResult, KvPutResult } from "@blixard/core";
-import { BlixardClient } from "../../../cli/src/client/blixard-client";
 import { freeLoopbackPorts, LocalNodeProcess, waitForLeader } from "../../../cli/src/node/local-node-process";
 
 /*
@@ -16,7 +14,6 @@ import { freeLoopbackPorts, LocalNodeProcess, waitForLeader } from "../../../cli
  * real OS process, leader crash (SIGKILL) and failover, and a restart of the
  * crashed node from its own data dir.
  */
-const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const LEADER_WAIT_MS = 15_000;
 const CLI_TIMEOUT_MS = 20_000;
 const ids = ["n1", "n2", "n3"];
@@ -26,25 +23,8 @@ const vmName = `e2e-${randomBytes(4).toString("hex")}`;
 let dataRoot = "";
 let nodes: LocalNodeProcess[] = [];
 
-async function blixard(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/src/main.ts", ...argv], { cwd: repoRoot, timeout: CLI_TIMEOUT_MS });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === "number" ? failed.code : -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
+const blixard = (...argv: string[]) => runCli(CLI_TIMEOUT_MS, ...argv);
 
-async function withClient<T>(only: readonly LocalNodeProcess[], body: (client: BlixardClient) => Promise<T>): Promise<T> {
-  const connected = await BlixardClient.connect({ endpoints: only.map((n) => ({ nodeId: null, url: n.url })), clusterId: "blixard", timeoutMs: 8_000 });
-  if (!connected.ok) throw new Error(connected.error.message);
-  try {
-    return await body(connected.value);
-  } finally {
-    await connected.value.close();
-  }
-}
 
 /** Pids whose environment names our VM (Linux /proc); unreadable entries are other users' and skipped. */
 function vmProcessPids(name: string): number[] {

@@ -24,6 +24,8 @@ export interface KvClientStats {
   failed: number;
   indeterminate: number;
   attempts: number;
+  /** Ops invoked once the cluster should be healthy (see expectHealthyFrom) that did not end ok. */
+  unhealthy: number;
 }
 
 /**
@@ -34,7 +36,9 @@ export class KvClientProcess {
   private readonly client: ClusterClient;
   private running = true;
   private writes = 0;
-  readonly stats: KvClientStats = { ok: 0, failed: 0, indeterminate: 0, attempts: 0 };
+  readonly stats: KvClientStats = { ok: 0, failed: 0, indeterminate: 0, attempts: 0, unhealthy: 0 };
+  private healthyFromNs = Number.POSITIVE_INFINITY;
+  private invokedAtNs = 0;
 
   constructor(
     private readonly runtime: ClientRuntime,
@@ -47,6 +51,11 @@ export class KvClientProcess {
   ) {
     this.client = new ClusterClient(runtime, clientConfig);
     this.scheduleNext();
+  }
+
+  /** From this virtual time on every op this client invokes must succeed (faults have stopped and a leader had time to emerge). */
+  expectHealthyFrom(timeNs: number): void {
+    this.healthyFromNs = timeNs;
   }
 
   /** Stop issuing new ops (the op in flight still completes). */
@@ -71,7 +80,8 @@ export class KvClientProcess {
     const key = keys[random.nextInt(0, keys.length - 1)] ?? "k0";
     const roll = random.nextInt(0, 99);
     if (roll < this.workload.readPercent) {
-      const handle = this.history.invoke(this.process, "read", key, null, this.nowNs());
+      this.invokedAtNs = this.nowNs();
+      const handle = this.history.invoke(this.process, "read", key, null, this.invokedAtNs);
       this.client.submit({ module: "kv", command: { type: "get", key } }, (outcome) => this.completeRead(handle, outcome));
       return;
     }
@@ -79,11 +89,13 @@ export class KvClientProcess {
     const value = `${this.runtime.clientId}-${this.writes}`;
     if (roll < this.workload.readPercent + this.workload.casPercent) {
       const expected = random.nextInt(0, 3) === 0 ? null : `c${random.nextInt(0, 4)}-${random.nextInt(1, Math.max(1, this.writes))}`;
-      const handle = this.history.invoke(this.process, "cas", key, [expected, value], this.nowNs());
+      this.invokedAtNs = this.nowNs();
+      const handle = this.history.invoke(this.process, "cas", key, [expected, value], this.invokedAtNs);
       this.client.submit({ module: "kv", command: { type: "cas", key, expected, value } }, (outcome) => this.completeCas(handle, outcome));
       return;
     }
-    const handle = this.history.invoke(this.process, "write", key, value, this.nowNs());
+    this.invokedAtNs = this.nowNs();
+    const handle = this.history.invoke(this.process, "write", key, value, this.invokedAtNs);
     this.client.submit({ module: "kv", command: { type: "put", key, value } }, (outcome) => this.completeWrite(handle, outcome));
   }
 
@@ -126,6 +138,7 @@ export class KvClientProcess {
     if (outcome.kind === "ok") this.stats.ok += 1;
     else if (outcome.definite) this.stats.failed += 1;
     else this.stats.indeterminate += 1;
+    if (outcome.kind !== "ok" && this.invokedAtNs >= this.healthyFromNs) this.stats.unhealthy += 1;
     this.scheduleNext();
   }
 }

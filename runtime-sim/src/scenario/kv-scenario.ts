@@ -4,7 +4,7 @@ import { FAULT_CLASSES } from "../nemesis/fault-classes";
 import type { Scenario, ScenarioContext, ScenarioRun } from "../run/scenario";
 import { usFromMs } from "../world/time";
 import { BlixardCluster } from "./blixard-cluster";
-import { attachClusterHealth } from "./cluster-health";
+import { attachClusterHealth, LEADER_AFTER_QUIET_MS_MAX } from "./cluster-health";
 import { DEFAULT_KV_WORKLOAD, KvClientProcess, type KvWorkloadConfig } from "./kv-client-process";
 
 /** Clients per run: enough concurrency for anomalies to show, few enough for the checker. */
@@ -59,6 +59,13 @@ export function attachKvWorkload(
   sim.addEndCheck("kv.clients-finished", () => {
     const busy = clients.map((c, i) => (c.idle ? null : `c${i}`)).filter((c) => c !== null);
     return busy.length === 0 ? null : `client ops still in flight at the end: ${busy.join(", ")}`;
+  });
+  // Liveness: once faults stop and a leader has had time to emerge, every op completes, and completes ok.
+  const healthyFromUs = Math.min(endUs, faultsEndUs + usFromMs(LEADER_AFTER_QUIET_MS_MAX));
+  for (const client of clients) client.expectHealthyFrom(healthyFromUs * 1000);
+  sim.addEndCheck("kv.ops-succeed-after-faults", () => {
+    const bad = clients.map((c, i) => (c.stats.unhealthy > 0 ? `c${i}: ${c.stats.unhealthy}` : null)).filter((x) => x !== null);
+    return bad.length === 0 ? null : `client ops invoked ${LEADER_AFTER_QUIET_MS_MAX} ms after faults stopped did not succeed (${bad.join(", ")})`;
   });
   sim.addEndCheck("kv.progress-after-faults", () => {
     const okTotal = clients.reduce((sum, c) => sum + c.stats.ok, 0);

@@ -5,7 +5,7 @@ import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops"
 import { unavailable } from "../protocol/client-errors";
 import { decodeWire, encodeWire, internalClientId, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
 import type { WireMessage } from "../protocol/wire-types";
-import { parseRaftMessage, Raft } from "../raft/index";
+import { isMember, parseRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
 import type { RaftMessage } from "../raft/messages";
 import type { Ready, RaftStatus } from "../raft/types";
@@ -171,7 +171,7 @@ export class BlixardNode {
 
   private isMember(id: string): boolean {
     const config = this.raft?.clusterConfig;
-    return config !== undefined && (config.voters.includes(id) || config.learners.includes(id) || config.votersOutgoing.includes(id));
+    return config !== undefined && isMember(config, id);
   }
 
   logView(): RaftLogView {

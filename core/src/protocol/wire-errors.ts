@@ -6,6 +6,7 @@ export type WireErrorCode =
   | "checksum-mismatch"
   | "invalid-encoding"
   | "invalid-json"
+  | "malformed-binary"
   | "too-deeply-nested"
   | "unsupported-version"
   | "unknown-kind"

@@ -1,12 +1,13 @@
 import { err, ok, type Result } from "../errors";
 import { crc32 } from "../storage/crc32";
 import { parseRaftMessage } from "../raft/message-validate";
-import type { RaftMessage } from "../raft/messages";
+import { maxEntriesPerMessage, type RaftMessage } from "../raft/messages";
 import { maxClientIdChars } from "../state/envelope";
 import { invalidRequest } from "./client-errors";
 import { defaultClientOps, type ClientOpRegistry } from "./client-ops";
 import { checkOnlyFields, describeType, isPlainObject, readId, readObject, readOptionalInteger, type Fields } from "./fields";
 import { jsonDepthExceeds, maxJsonDepth } from "./json-depth";
+import { binaryRaftTag, decodeRaftBinary, encodeRaftBinary } from "./raft-binary";
 import { wireError } from "./wire-errors";
 import { validateResponse } from "./wire-response";
 import {
@@ -37,13 +38,25 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 export const wireChecksumBytes = 4;
 
 /**
- * A frame is [u32 CRC-32 of body][UTF-8 JSON body]. The checksum catches what
- * a corrupting link or peer does to bytes in flight: a flipped bit inside a
- * string would still parse, and a follower would append an entry the leader
- * never wrote.
+ * A frame is [u32 CRC-32 of body][body]. The body is UTF-8 JSON, except for
+ * Raft peer messages, which use the binary layout of raft-binary.ts (its first
+ * byte, 0xB1, can never start JSON). The checksum catches what a corrupting
+ * link or peer does to bytes in flight: a flipped bit inside a string would
+ * still parse, and a follower would append an entry the leader never wrote.
  */
 export function encodeWire(message: WireMessage): Uint8Array {
+  if (message.kind === "raft") {
+    const frame = encodeRaftBinary(message.msg, wireChecksumBytes, sealFrame);
+    if (frame !== null) return frame;
+  }
   return frameWireBody(utf8Encoder.encode(JSON.stringify(message)));
+}
+
+/** Checksum the body that follows the header in `buffer[0, end)` and copy out the frame. */
+function sealFrame(buffer: Uint8Array, end: number): Uint8Array {
+  const frame = buffer.slice(0, end);
+  new DataView(frame.buffer).setUint32(0, crc32(frame.subarray(wireChecksumBytes)), false);
+  return frame;
 }
 
 /** Prefix a JSON body with its checksum (also for tests that hand-craft bodies). */
@@ -77,6 +90,7 @@ export function decodeWire(bytes: Uint8Array, transportFrom: string, options: Wi
   if (crc32(body) !== expected) {
     return err(wireError("checksum-mismatch", `message from ${transportFrom} fails its CRC-32: corrupted in flight`, "the sender's link or host corrupts data; the message was dropped"));
   }
+  if (body[0] === binaryRaftTag) return decodeBinaryRaft(body, transportFrom, options);
   let text: string;
   try {
     text = utf8Decoder.decode(body);
@@ -127,6 +141,15 @@ function decodeRaft(value: Fields, from: string, options: WireCodecOptions): Dec
   const parsed = (options.parseRaftMessage ?? parseRaftMessage)(msg.value);
   if (!parsed.ok) return parsed;
   if (parsed.value.from !== from) return err(forged("msg.from", parsed.value.from, from));
+  return ok({ v: wireVersion, kind: "raft", msg: parsed.value });
+}
+
+function decodeBinaryRaft(body: Uint8Array, from: string, options: WireCodecOptions): Decoded<WireMessage> {
+  const msg = decodeRaftBinary(body, maxEntriesPerMessage);
+  if (!msg.ok) return msg;
+  if (msg.value["from"] !== from) return err(forged("msg.from", msg.value["from"], from));
+  const parsed = (options.parseRaftMessage ?? parseRaftMessage)(msg.value);
+  if (!parsed.ok) return parsed;
   return ok({ v: wireVersion, kind: "raft", msg: parsed.value });
 }
 

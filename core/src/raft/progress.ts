@@ -18,6 +18,8 @@ export class Progress {
   inflight: number[] = [];
   /** Heard from since the last check-quorum round. */
   recentActive = false;
+  /** Highest commit index any message to this follower carried (lazy commit propagation). */
+  sentCommit = 0;
   /** Snapshot state: the transfer in progress. */
   snapshotTransfer: SnapshotTransfer | null = null;
 

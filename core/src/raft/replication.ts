@@ -33,8 +33,10 @@ export function maybeSendAppend(r: RaftCore, to: NodeId, sendIfEmpty: boolean): 
   }
   const entries = r.log.slice(pr.next, r.cfg.maxEntriesPerAppend, r.cfg.maxBytesPerAppend);
   if (entries.length === 0 && !sendIfEmpty) return false;
-  r.send({ type: "append", from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, commit: r.log.committed, entries });
+  const commit = r.log.committed;
+  r.send({ type: "append", from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, commit, entries });
   pr.sentAppend(prevLogIndex + entries.length, entries.length);
+  if (commit > pr.sentCommit) pr.sentCommit = commit;
   return true;
 }
 
@@ -48,6 +50,7 @@ export function sendHeartbeats(r: RaftCore, context: string | null): void {
   for (const [to, pr] of r.progress) {
     const commit = Math.min(pr.match, r.log.committed);
     r.send({ type: "heartbeat", from: r.id, to, term: r.term, commit, context });
+    if (commit > pr.sentCommit) pr.sentCommit = commit;
   }
 }
 
@@ -55,14 +58,25 @@ export function sendHeartbeats(r: RaftCore, context: string | null): void {
  * Advance the commit index to the highest index a quorum holds, but only if
  * that entry is from the current term (§5.4.2, Figure 8): older entries are
  * committed indirectly, never by counting their replicas.
+ *
+ * Followers learn the new commit index lazily: it rides on the next append
+ * (under load, a few ms away) and `sendDueCommits` at the next leader tick
+ * covers an idle leader. An eager broadcast would cost every write a second
+ * round of appends and acks for nothing a client waits on.
  */
 export function maybeCommit(r: RaftCore): boolean {
   const index = quorumMatchIndex(r.config, (id) => r.matchOf(id));
   if (index <= r.log.committed || r.log.term(index) !== r.term) return false;
   r.log.commitTo(index);
-  r.broadcastPending = true;
   onCommitAdvanced(r);
   return true;
+}
+
+/** Leader tick: tell each follower that has not yet heard of the current commit index. */
+export function sendDueCommits(r: RaftCore): void {
+  for (const [to, pr] of r.progress) {
+    if (pr.sentCommit < r.log.committed && pr.match > pr.sentCommit) maybeSendAppend(r, to, true);
+  }
 }
 
 export function handleAppendResponse(r: RaftCore, m: AppendResponse): Result<void> {

@@ -11,6 +11,7 @@ import {
   handleHeartbeat,
   handleHeartbeatResponse,
   leaderAppend,
+  sendDueCommits,
   sendHeartbeats,
 } from "./replication";
 import { handleSnapshotChunk, handleSnapshotResponse, retrySnapshotTransfers } from "./snapshot-transfer";
@@ -143,6 +144,8 @@ function tickLeader(r: RaftCore): void {
     r.heartbeatElapsed = 0;
     sendHeartbeats(r, r.reads.latest());
     retrySnapshotTransfers(r);
+  } else {
+    sendDueCommits(r);
   }
 }
 

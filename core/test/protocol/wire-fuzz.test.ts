@@ -9,7 +9,7 @@ const options: WireCodecOptions = { maxMessageBytes: 4096 };
 const utf8 = new TextEncoder();
 
 const knownCodes = new Set<string>([
-  ...(["message-too-large", "checksum-mismatch", "invalid-encoding", "invalid-json", "too-deeply-nested", "unsupported-version", "unknown-kind", "forged-sender"] satisfies WireErrorCode[]),
+  ...(["message-too-large", "checksum-mismatch", "invalid-encoding", "invalid-json", "malformed-binary", "too-deeply-nested", "unsupported-version", "unknown-kind", "forged-sender"] satisfies WireErrorCode[]),
   ...(["invalid-request", "key-too-large", "value-too-large", "batch-too-large", "scan-limit-too-large"] satisfies ClientErrorCode[]),
   "invalid-raft-message",
 ]);

@@ -64,6 +64,7 @@ describe("membership changes (single-server, effective on append)", () => {
     expect(net.raft("a").status().progress?.c).toBeUndefined();
     const p = net.propose("a", "two-of-two");
     net.deliverAll();
+    net.propagateCommit("a");
     expect(net.raft("b").status().commitIndex).toBe(p.index);
     // The removed node knows it is out and never campaigns.
     const term = net.raft("c").status().term;

@@ -255,6 +255,12 @@ export class Network {
     throw new Error(`${id} did not become leader`);
   }
 
+  /** Followers learn a new commit index lazily: one leader tick sends it to those that have not heard. */
+  propagateCommit(leader: NodeId): void {
+    this.tick(leader);
+    this.deliverAll();
+  }
+
   leaders(): NodeId[] {
     return [...this.nodes.values()].filter((n) => n.raft.status().role === "leader").map((n) => n.id);
   }

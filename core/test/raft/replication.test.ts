@@ -18,6 +18,7 @@ describe("§5.3 log replication", () => {
     net.loadLog("e", followerE, { term: 7, commit: 3 });
     net.loadLog("f", followerF, { term: 7, commit: 3 });
     net.elect("l");
+    net.propagateCommit("l");
     const expected = net.raft("l").entriesInMemory().map(describeEntry);
     expect(expected).toHaveLength(11); // leader log plus its term-8 noop
     for (const id of ["e", "f"]) expect(net.raft(id).entriesInMemory().map(describeEntry), id).toEqual(expected);
@@ -45,6 +46,35 @@ describe("§5.3 log replication", () => {
     net.elect("l");
     expect(rejectionsFrom(net, "b")).toBe(1);
     expect(net.raft("b").status().lastIndex).toBe(21);
+  });
+});
+
+describe("lazy commit propagation", () => {
+  const appendsFromLeader = (net: Network) => net.delivered.filter((m): m is AppendRequest => m.type === "append" && m.from === "a");
+
+  it("a commit costs no extra append round: the next append carries it, or the next leader tick does", () => {
+    const net = new Network(["a", "b", "c"], { config: noPreVote });
+    net.elect("a");
+    net.propagateCommit("a");
+    const first = net.propose("a", "one");
+    net.deliverAll();
+    expect(net.raft("a").status().commitIndex).toBe(first.index);
+    // One append per follower carried the entry; no empty append chased the commit.
+    const before = appendsFromLeader(net).length;
+    expect(appendsFromLeader(net).slice(-2).every((m) => m.entries.length === 1)).toBe(true);
+    expect(net.raft("b").status().commitIndex).toBe(first.index - 1);
+    // The next proposal's append carries the commit of the first.
+    const second = net.propose("a", "two");
+    net.deliverAll();
+    expect(net.raft("b").status().commitIndex).toBe(first.index);
+    expect(appendsFromLeader(net).length).toBe(before + 2);
+    // An idle leader tells the followers at its next tick, once.
+    net.propagateCommit("a");
+    for (const id of ["b", "c"]) expect(net.raft(id).status().commitIndex).toBe(second.index);
+    const settled = appendsFromLeader(net).length;
+    net.tick("a");
+    net.deliverAll();
+    expect(appendsFromLeader(net).length).toBe(settled);
   });
 });
 

@@ -136,7 +136,8 @@ export class SimNetwork {
     this.scheduleCopy(from, to, payload, detail, random);
     if (random.bernoulli(this.config.duplicateProbability)) {
       this.stats.duplicated++;
-      this.scheduleCopy(from, to, payload, `${detail} dup`, random);
+      // Each delivery owns its bytes, so a receiver can never disturb the other copy.
+      this.scheduleCopy(from, to, payload.slice(), `${detail} dup`, random);
     }
   }
 
@@ -151,7 +152,7 @@ export class SimNetwork {
     const handler = this.handlers.get(to);
     if (handler === undefined) return this.drop("no-handler", to, detail);
     this.stats.delivered++;
-    handler(from, payload.slice());
+    handler(from, payload);
   }
 
   private drawLatencyUs(random: SimRandom): number {

@@ -1,0 +1,105 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { binaryRaftTag, decodeRaftBinary } from "../../src/protocol/raft-binary";
+import { decodeWire, encodeWire, frameWireBody, wireChecksumBytes } from "../../src/protocol/wire";
+import type { RaftMessage } from "../../src/raft/messages";
+import { arbitraryMessage } from "../raft/arbitraries";
+
+const ids = ["n1", "n2", "n3", "nøde-ü"];
+const bodyOf = (frame: Uint8Array) => frame.subarray(wireChecksumBytes);
+const raft = (msg: RaftMessage) => ({ v: 1 as const, kind: "raft" as const, msg });
+const append: RaftMessage = {
+  type: "append", from: "n1", to: "n2", term: 4, prevLogIndex: 9, prevLogTerm: 3, commit: 8,
+  entries: [{ index: 10, term: 4, kind: "normal", data: '{"k":"välue ✓"}' }, { index: 11, term: 4, kind: "noop", data: "" }],
+};
+
+describe("binary raft frames", () => {
+  it("every message type round-trips through encodeWire/decodeWire unchanged (fast-check)", () => {
+    fc.assert(
+      fc.property(arbitraryMessage(ids), (msg) => {
+        const frame = encodeWire(raft(msg));
+        const decoded = decodeWire(frame, msg.from);
+        expect(decoded.ok ? decoded.value : decoded.error).toEqual(raft(msg));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("hot messages are binary; snapshot chunks stay JSON", () => {
+    expect(bodyOf(encodeWire(raft(append)))[0]).toBe(binaryRaftTag);
+    const chunk: RaftMessage = {
+      type: "snapshot", from: "n1", to: "n2", term: 2, meta: { index: 5, term: 1, config: { voters: ["n1", "n2"], learners: [], votersOutgoing: [] } },
+      offset: 0, totalBytes: 2, data: "{}", done: true,
+    };
+    expect(String.fromCharCode(bodyOf(encodeWire(raft(chunk)))[0]!)).toBe("{");
+  });
+
+  it("is several times smaller than the JSON it replaces", () => {
+    const json = new TextEncoder().encode(JSON.stringify(raft(append)));
+    expect(bodyOf(encodeWire(raft(append))).length).toBeLessThan(json.length * 0.7);
+  });
+
+  it("every truncation of a valid body is refused as malformed-binary, never thrown", () => {
+    fc.assert(
+      fc.property(arbitraryMessage(ids), fc.nat(), (msg, cut) => {
+        const body = bodyOf(encodeWire(raft(msg)));
+        if (body[0] !== binaryRaftTag) return;
+        const short = body.slice(0, 1 + (cut % (body.length - 1)));
+        const decoded = decodeWire(frameWireBody(short), msg.from);
+        expect(decoded.ok).toBe(false);
+        if (!decoded.ok) expect(decoded.error.code).toBe("malformed-binary");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("any byte changed in a valid body (checksum recomputed, as a forger would) decodes or is refused specifically", () => {
+    fc.assert(
+      fc.property(arbitraryMessage(ids), fc.nat(), fc.integer({ min: 0, max: 255 }), (msg, at, byte) => {
+        const body = bodyOf(encodeWire(raft(msg))).slice();
+        body[at % body.length] = byte;
+        const decoded = decodeWire(frameWireBody(body), msg.from);
+        if (!decoded.ok) expect(["malformed-binary", "invalid-raft-message", "forged-sender", "invalid-json", "invalid-encoding", "too-deeply-nested", "invalid-request", "unsupported-version", "unknown-kind"]).toContain(decoded.error.code);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("arbitrary bytes after the tag never throw", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (rest) => {
+        const body = new Uint8Array([binaryRaftTag, ...rest]);
+        const decoded = decodeWire(frameWireBody(body), "n1");
+        if (!decoded.ok) expect(decoded.error.message.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("names what is wrong: trailing bytes, unknown type, bad kind, bad boolean, entry count over the bound", () => {
+    const body = bodyOf(encodeWire(raft(append)));
+    const problem = (bytes: Uint8Array, max = 4096) => {
+      const r = decodeRaftBinary(bytes, max);
+      return r.ok ? "ok" : r.error.message;
+    };
+    expect(problem(new Uint8Array([...body, 0]))).toMatch(/1 bytes follow the last field/);
+    expect(problem(new Uint8Array([binaryRaftTag, 200]))).toMatch(/type code 200 has no binary layout/);
+    expect(problem(body, 1)).toMatch(/carries 2 entries; at most 1/);
+    const vote = bodyOf(encodeWire(raft({ type: "vote-response", from: "n1", to: "n2", term: 1, granted: true }))).slice();
+    vote[vote.length - 1] = 7;
+    expect(problem(vote)).toMatch(/'granted' must be 0 or 1, got 7/);
+  });
+
+  it("semantic rules still apply: a non-contiguous entry is refused by the raft validator", () => {
+    const bad: RaftMessage = { ...append, entries: [{ index: 12, term: 4, kind: "normal", data: "x" }] } as RaftMessage;
+    const decoded = decodeWire(encodeWire(raft(bad)), "n1");
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect(decoded.error.code).toBe("invalid-raft-message");
+  });
+
+  it("a binary frame claiming another sender is refused as forged", () => {
+    const decoded = decodeWire(encodeWire(raft(append)), "n3");
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect(decoded.error.code).toBe("forged-sender");
+  });
+});

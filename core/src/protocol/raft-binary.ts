@@ -1,6 +1,7 @@
 import { err, ok, type Result } from "../errors";
 import type { EntryKind } from "../raft/log-types";
 import { raftMessageTypes, type RaftMessage, type RaftMessageType } from "../raft/messages";
+import { ByteReader, ByteWriter, Malformed } from "../codec/bytes";
 import { wireError } from "./wire-errors";
 import type { WireError } from "./wire-types";
 
@@ -43,72 +44,7 @@ export function hasBinaryLayout(type: RaftMessageType): boolean {
   return fieldsOf[type] !== undefined;
 }
 
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Writes into one scratch buffer shared by every encode (core is single
- * threaded and an encode never yields), so a message costs one exact-size
- * allocation: the frame handed to the caller. Allocating typed arrays is what
- * dominated encoding before.
- */
-class Writer {
-  bytes = new Uint8Array(4096);
-  view = new DataView(this.bytes.buffer);
-  at = 0;
-
-  reset(at: number): void {
-    this.at = at;
-  }
-
-  reserve(n: number): void {
-    if (this.at + n <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.at + n));
-    grown.set(this.bytes.subarray(0, this.at));
-    this.bytes = grown;
-    this.view = new DataView(grown.buffer);
-  }
-
-  u8(v: number): void {
-    this.reserve(1);
-    this.bytes[this.at++] = v;
-  }
-
-  u32(v: number): void {
-    this.reserve(4);
-    this.view.setUint32(this.at, v);
-    this.at += 4;
-  }
-
-  num(v: number): void {
-    this.reserve(8);
-    this.view.setFloat64(this.at, v);
-    this.at += 8;
-  }
-
-  /** UTF-8 with a length prefix of `prefixBytes` (2 or 4), patched in once the length is known. */
-  string(s: string, prefixBytes: 2 | 4): void {
-    this.reserve(prefixBytes + s.length * 3);
-    const start = this.at + prefixBytes;
-    let at = start;
-    const bytes = this.bytes;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        at = start + utf8Encoder.encodeInto(s, bytes.subarray(start)).written;
-        break;
-      }
-      bytes[at++] = c;
-    }
-    const length = at - start;
-    if (prefixBytes === 2 && length > 0xffff) throw new RangeError(`string of ${length} bytes does not fit a u16 length prefix`);
-    if (prefixBytes === 2) this.view.setUint16(this.at, length);
-    else this.view.setUint32(this.at, length);
-    this.at = at;
-  }
-}
-
-const scratch = new Writer();
+const scratch = new ByteWriter();
 
 /**
  * Encode a Raft message as a binary body placed after `headerBytes` zero bytes
@@ -152,81 +88,6 @@ export function encodeRaftBinary<T>(m: RaftMessage, headerBytes: number, seal: (
   return seal(w.bytes, w.at);
 }
 
-/** Thrown only inside this module; decodeRaftBinary turns it into an error value. */
-class Malformed {
-  constructor(readonly message: string) {}
-}
-
-class Reader {
-  at = 1;
-  private readonly view: DataView;
-
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  need(n: number, what: string): void {
-    if (this.at + n > this.bytes.length) throw new Malformed(`ends inside ${what} at byte ${this.at}`);
-  }
-
-  u8(what: string): number {
-    this.need(1, what);
-    return this.bytes[this.at++]!;
-  }
-
-  num(what: string): number {
-    this.need(8, what);
-    const v = this.view.getFloat64(this.at);
-    this.at += 8;
-    return v;
-  }
-
-  u32(what: string): number {
-    this.need(4, what);
-    const v = this.view.getUint32(this.at);
-    this.at += 4;
-    return v;
-  }
-
-  bool(what: string): boolean {
-    const v = this.u8(what);
-    if (v > 1) throw new Malformed(`'${what}' must be 0 or 1, got ${v}`);
-    return v === 1;
-  }
-
-  string(prefixBytes: 2 | 4, what: string): string {
-    this.need(prefixBytes, what);
-    const length = prefixBytes === 2 ? this.view.getUint16(this.at) : this.view.getUint32(this.at);
-    this.at += prefixBytes;
-    this.need(length, what);
-    const start = this.at;
-    this.at += length;
-    const bytes = this.bytes;
-    if (length <= 64) {
-      let ascii = "";
-      for (let i = start; i < start + length; i++) {
-        const c = bytes[i]!;
-        if (c >= 0x80) return this.utf8(start, length, what);
-        ascii += String.fromCharCode(c);
-      }
-      return ascii;
-    }
-    return this.utf8(start, length, what);
-  }
-
-  private utf8(start: number, length: number, what: string): string {
-    try {
-      return utf8Decoder.decode(this.bytes.subarray(start, start + length));
-    } catch {
-      throw new Malformed(`'${what}' is not valid UTF-8`);
-    }
-  }
-
-  get remaining(): number {
-    return this.bytes.length - this.at;
-  }
-}
-
 /**
  * Rebuild the plain message object from a binary body (which starts with
  * binaryRaftTag). Structure only: the caller validates it with parseRaftMessage.
@@ -234,7 +95,7 @@ class Reader {
  */
 export function decodeRaftBinary(body: Uint8Array, maxEntries: number): Result<Record<string, unknown>, WireError> {
   try {
-    const r = new Reader(body);
+    const r = new ByteReader(body, 1);
     const code = r.u8("type");
     const type = raftMessageTypes[code];
     const fields = type === undefined ? undefined : fieldsOf[type];
@@ -254,7 +115,7 @@ export function decodeRaftBinary(body: Uint8Array, maxEntries: number): Result<R
   }
 }
 
-function readEntries(r: Reader, maxEntries: number): unknown[] {
+function readEntries(r: ByteReader, maxEntries: number): unknown[] {
   const count = r.u32("entries");
   if (count > maxEntries) throw new Malformed(`carries ${count} entries; at most ${maxEntries} are allowed (maxEntriesPerMessage)`);
   const entries: unknown[] = new Array(count);

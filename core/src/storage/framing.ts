@@ -24,6 +24,19 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
   return frame;
 }
 
+/**
+ * Frames a payload already written at `buffer[FRAME_HEADER_BYTES, end)` (the
+ * header bytes are scratch): copies it out once and fills in the header.
+ */
+export function sealFrame(buffer: Uint8Array, end: number): Uint8Array {
+  const frame = buffer.slice(0, end);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, end - FRAME_HEADER_BYTES, true);
+  view.setUint32(4, crc32(frame, FRAME_HEADER_BYTES, end), true);
+  view.setUint32(8, crc32(frame, 0, 8), true);
+  return frame;
+}
+
 /** Joins frames (or any byte chunks) into one buffer, for a single disk append. */
 export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   let total = 0;

@@ -1,7 +1,8 @@
 import { err, ok, type BlixardError, type Result } from "../errors";
 import type { Entry, EntryKind, HardState, Snapshot } from "../raft/log-types";
-import { encodeFrame } from "./framing";
-import { encodeHardState, encodeLogRecord, encodeSnapshot, isIndex, type LogRecord } from "./records";
+import { encodeFrame, FRAME_HEADER_BYTES } from "./framing";
+import { encodeHardStateFrame, encodeLogRecordFrame } from "./record-binary";
+import { encodeSnapshot, isIndex, type LogRecord } from "./records";
 import { storageRejected } from "./storage-errors";
 import type { StorageOptions } from "./storage-options";
 import type { TermLog } from "./term-log";
@@ -63,7 +64,7 @@ export function planPersist(view: StoredView, input: PersistInput): Result<Persi
   if (!encoded.ok) return encoded;
 
   const hardStateChanged = !view.hardStateOnDisk || !sameHardState(hardState, view.hardState);
-  const hardStateFrame = hardStateChanged ? encodeFrame(encodeHardState(hardState)) : null;
+  const hardStateFrame = hardStateChanged ? encodeHardStateFrame(hardState) : null;
   return ok({ records: encoded.value, snapshot: snapshot.value, hardState, hardStateFrame });
 }
 
@@ -139,12 +140,13 @@ function encodeRecords(view: StoredView, records: LogRecord[]): Result<PersistPl
   const encoded: Array<{ record: LogRecord; frame: Uint8Array }> = [];
   for (let k = 0; k < records.length; k++) {
     const record = k === records.length - 1 ? { ...(records[k] as LogRecord), end: true } : (records[k] as LogRecord);
-    const payload = encodeLogRecord(record);
-    if (payload.length > view.options.maxRecordBytes) {
+    const frame = encodeLogRecordFrame(record);
+    const payloadBytes = frame.length - FRAME_HEADER_BYTES;
+    if (payloadBytes > view.options.maxRecordBytes) {
       const what = record.type === "entry" ? `entry ${record.entry.index}` : `${record.type} record`;
-      return err(tooLarge(view, `${what} encodes to ${payload.length} bytes, above maxRecordBytes ${view.options.maxRecordBytes}`));
+      return err(tooLarge(view, `${what} encodes to ${payloadBytes} bytes, above maxRecordBytes ${view.options.maxRecordBytes}`));
     }
-    encoded.push({ record, frame: encodeFrame(payload) });
+    encoded.push({ record, frame });
   }
   return ok(encoded);
 }

@@ -1,4 +1,5 @@
 import type { ClusterConfig, Entry, EntryKind, HardState, Snapshot } from "../raft/log-types";
+import { decodeBinaryHardState, decodeBinaryLogRecord, HARD_STATE_TAG, LOG_RECORD_TAG } from "./record-binary";
 
 /**
  * What the log segments hold. Records are replayed in file order:
@@ -22,6 +23,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const ENTRY_KINDS: readonly EntryKind[] = ["normal", "config", "noop"];
 
+/** The JSON layout data directories written before record-binary.ts hold; still read, written only by tests. */
 export function encodeLogRecord(record: LogRecord): Uint8Array {
   switch (record.type) {
     case "entry": {
@@ -36,7 +38,7 @@ export function encodeLogRecord(record: LogRecord): Uint8Array {
 }
 
 export function decodeLogRecord(payload: Uint8Array): Decoded<LogRecord> {
-  const parsed = parseJsonObject(payload);
+  const parsed = payload[0] === LOG_RECORD_TAG ? fromBinary(decodeBinaryLogRecord(payload)) : parseJsonObject(payload);
   if (!parsed.ok) return parsed;
   const json = parsed.value;
   if (typeof json.end !== "boolean") return fail("record has no boolean `end` flag");
@@ -56,12 +58,13 @@ export function decodeLogRecord(payload: Uint8Array): Decoded<LogRecord> {
   return fail(`unknown record type ${JSON.stringify(json.type)}`);
 }
 
+/** JSON hard state of older data directories; still read, written only by tests. */
 export function encodeHardState(hardState: HardState): Uint8Array {
   return encodeJson({ term: hardState.term, votedFor: hardState.votedFor, commit: hardState.commit });
 }
 
 export function decodeHardState(payload: Uint8Array): Decoded<HardState> {
-  const parsed = parseJsonObject(payload);
+  const parsed = payload[0] === HARD_STATE_TAG ? fromBinary(decodeBinaryHardState(payload)) : parseJsonObject(payload);
   if (!parsed.ok) return parsed;
   const { term, votedFor, commit } = parsed.value;
   if (!isCount(term) || !isCount(commit)) return fail("hard state has no valid term/commit");
@@ -126,6 +129,10 @@ function parseJsonObject(payload: Uint8Array): Decoded<Json> {
   } catch {
     return fail("payload is not valid UTF-8 JSON");
   }
+}
+
+function fromBinary(decoded: { readonly fields: Record<string, unknown> } | { readonly problem: string }): Decoded<Json> {
+  return "fields" in decoded ? { ok: true, value: decoded.fields } : fail(decoded.problem);
 }
 
 function fail(problem: string): { ok: false; problem: string } {

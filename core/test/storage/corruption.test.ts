@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryDisk } from "../../src/ports/testing/memory-disk";
 import { encodeFrame, FRAME_HEADER_BYTES } from "../../src/storage/framing";
+import { encodeLogRecordFrame } from "../../src/storage/record-binary";
 import { encodeLogRecord, type LogRecord } from "../../src/storage/records";
 import { RaftLogStore, type StorageCorruption } from "../../src/storage/index";
 import { entries, entry, expectOk, hardState, NODE, openOk, snapshot } from "./helpers";
@@ -30,7 +31,7 @@ function populatedDisk(options = {}): MemoryDisk {
 }
 
 function frameOf(record: LogRecord): Uint8Array {
-  return encodeFrame(encodeLogRecord(record));
+  return encodeLogRecordFrame(record);
 }
 
 describe("RaftLogStore: corruption is detected, never served", () => {

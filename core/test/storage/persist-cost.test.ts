@@ -39,7 +39,7 @@ class CountingDisk implements Disk {
 describe("RaftLogStore persist cost", () => {
   it("a 100-entry persist never reads, appends once per segment touched and syncs once, however long the log", () => {
     const disk = new CountingDisk(new MemoryDisk());
-    const { store } = openOk(disk, { maxSegmentBytes: 64 * 1024, maxRecordBytes: 4096 });
+    const { store } = openOk(disk, { maxSegmentBytes: 32 * 1024, maxRecordBytes: 4096 });
     const appendedPerBatch: number[] = [];
     for (let batch = 0; batch < 50; batch++) {
       const before = { ...disk };

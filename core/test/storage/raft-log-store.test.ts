@@ -53,12 +53,12 @@ describe("RaftLogStore: truncation and segments", () => {
 
   it("segments roll over at maxSegmentBytes and truncation reaches back across segments", () => {
     const disk = new MemoryDisk();
-    const options = { maxSegmentBytes: 400, maxRecordBytes: 200 };
+    const options = { maxSegmentBytes: 250, maxRecordBytes: 200 };
     const { store } = openOk(disk, options);
     expectOk(store.persist({ hardState: hardState(1, 3), entries: entries(1, 20, 1) }));
     const files = segmentFiles(disk);
     expect(files.length).toBeGreaterThan(3);
-    for (const file of files) expect(disk.read(file)?.length).toBeLessThanOrEqual(400);
+    for (const file of files) expect(disk.read(file)?.length).toBeLessThanOrEqual(250);
     expect(store.stats().segments).toBe(files.length);
     expectOk(store.persist({ hardState: hardState(2, 3), entries: entries(4, 7, 2) }));
     disk.crash();

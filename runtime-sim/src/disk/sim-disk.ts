@@ -105,13 +105,14 @@ export class SimDisk {
   append(file: string, bytes: Uint8Array): void {
     this.checkWrite("append", file, bytes);
     const state = this.stateOf(file);
+    const copy = bytes.slice();
     // Only a first unsynced append directly on top of the durable content can tear.
-    if (!state.dirty) state.firstPendingAppend = bytes.slice();
+    if (!state.dirty) state.firstPendingAppend = copy;
     if (state.current === null) {
       state.current = [];
       state.currentBytes = 0;
     }
-    state.current.push(bytes.slice());
+    state.current.push(copy);
     state.currentBytes += bytes.length;
     this.visibleBytes += bytes.length;
     state.dirty = true;

@@ -47,6 +47,8 @@ export class StateMachine {
   private rolling: Fnv64 = fnv64Offset;
   private index = 0;
   private term = 0;
+  /** The canonical result the session table just stored, reused for the digest (one encode per apply). */
+  private recordedResultJson: string | null = null;
 
   constructor(modules: readonly AnyStateModule[], options: StateMachineOptions = {}) {
     for (const module of [...modules].sort((a, b) => compareStrings(a.name, b.name))) {
@@ -80,10 +82,11 @@ export class StateMachine {
   apply(entry: Entry): ApplyOutcome {
     assert(entry.index === this.index + 1, "apply-in-order", `applying index ${entry.index} after ${this.index}`);
     assert(entry.term >= this.term, "apply-terms-monotonic", `term ${entry.term} at index ${entry.index} after term ${this.term}`);
+    this.recordedResultJson = null;
     const outcome = entry.kind === "normal" ? this.applyCommand(entry) : blankOutcome(entry);
     this.index = entry.index;
     this.term = entry.term;
-    const resultJson = outcome.result === null ? "" : canonicalJson(outcome.result);
+    const resultJson = outcome.result === null ? "" : (this.recordedResultJson ?? canonicalJson(outcome.result));
     const fold = `${entry.index}\u0000${entry.term}\u0000${entry.kind}\u0000${entry.data}\u0000${outcome.duplicate ? 1 : 0}${resultJson}\u0001`;
     this.rolling = fnv64Update(this.rolling, fold);
     return outcome;
@@ -112,7 +115,8 @@ export class StateMachine {
     if (check.kind === "retry") return { ...base, duplicate: true, result: check.result as Result<unknown> };
     if (check.kind === "rejected") return { ...base, result: err(check.error) };
     const result = this.run(envelope, entry);
-    this.sessions.record(envelope.clientId, envelope.seq, entry.index, canonicalJson(result));
+    this.recordedResultJson = canonicalJson(result);
+    this.sessions.record(envelope.clientId, envelope.seq, entry.index, this.recordedResultJson);
     return { ...base, result };
   }
 

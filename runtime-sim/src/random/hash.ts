@@ -37,9 +37,12 @@ export function mix32(value: number): number {
   return h >>> 0;
 }
 
-/** 8 hex digits, zero-padded. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** 8 hex digits, zero-padded (a table per byte: this runs for every traced message). */
 export function hex32(value: number): string {
-  return (value >>> 0).toString(16).padStart(8, "0");
+  const v = value >>> 0;
+  return HEX_BYTE[v >>> 24]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
 }
 
 /** Short digest of a payload for the trace: length and FNV-1a. */

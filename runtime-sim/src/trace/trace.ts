@@ -30,7 +30,13 @@ const HASH_CHUNK_CHARS = 1 << 16;
  * determinism check. Nothing wall-clock or identity-based may enter a record.
  */
 export class Trace {
-  private readonly ring: (TraceEvent | undefined)[];
+  // The ring is four parallel arrays rather than an object per record: a run
+  // writes millions of records and reads the ring only when it fails.
+  private readonly ringAtUs: VirtualUs[];
+  private readonly ringNode: string[];
+  private readonly ringKind: string[];
+  private readonly ringDetail: string[];
+  private readonly ringSize: number;
   private ringNext = 0;
   private readonly hash: Hash = createHash("sha256");
   private pending = "";
@@ -43,7 +49,11 @@ export class Trace {
     if (!Number.isSafeInteger(size) || size < 1 || size > 1_000_000) {
       throw new RangeError(`trace ring size must be an integer in [1, 1000000], got ${size}`);
     }
-    this.ring = new Array<TraceEvent | undefined>(size);
+    this.ringSize = size;
+    this.ringAtUs = new Array<VirtualUs>(size).fill(0);
+    this.ringNode = new Array<string>(size).fill("");
+    this.ringKind = new Array<string>(size).fill("");
+    this.ringDetail = new Array<string>(size).fill("");
     this.sink = options.sink;
   }
 
@@ -53,22 +63,26 @@ export class Trace {
 
   record(atUs: VirtualUs, node: string, kind: string, detail: string): void {
     if (this.finalHex !== null) throw new Error("trace already finalised; no records may be added after digestHex()");
-    const event: TraceEvent = { atUs, node, kind, detail };
-    this.ring[this.ringNext] = event;
-    this.ringNext = (this.ringNext + 1) % this.ring.length;
+    const slot = this.ringNext;
+    this.ringAtUs[slot] = atUs;
+    this.ringNode[slot] = node;
+    this.ringKind[slot] = kind;
+    this.ringDetail[slot] = detail;
+    this.ringNext = slot + 1 === this.ringSize ? 0 : slot + 1;
     this.recorded++;
     this.pending += `${atUs} ${node} ${kind} ${detail}\n`;
     if (this.pending.length >= HASH_CHUNK_CHARS) this.flushHash();
-    if (this.sink !== undefined) this.sink(event);
+    if (this.sink !== undefined) this.sink({ atUs, node, kind, detail });
   }
 
   /** The most recent records, oldest first (at most `limit`). */
-  tail(limit = this.ring.length): TraceEvent[] {
+  tail(limit = this.ringSize): TraceEvent[] {
     const out: TraceEvent[] = [];
-    const size = this.ring.length;
-    for (let i = 0; i < size; i++) {
-      const event = this.ring[(this.ringNext + i) % size];
-      if (event !== undefined) out.push(event);
+    const size = this.ringSize;
+    const held = Math.min(this.recorded, size);
+    for (let i = size - held; i < size; i++) {
+      const slot = (this.ringNext + i) % size;
+      out.push({ atUs: this.ringAtUs[slot]!, node: this.ringNode[slot]!, kind: this.ringKind[slot]!, detail: this.ringDetail[slot]! });
     }
     return out.slice(Math.max(0, out.length - limit));
   }

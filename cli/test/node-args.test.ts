@@ -26,6 +26,13 @@ describe("blixard node arguments", () => {
     expect(parsed.value.capacity).toEqual({ vcpus: 16, memoryMib: 32 * 1024, diskGib: 500 });
     expect(parsed.value.backend).toBe("process");
     expect(parsed.value.metricsPort).toBe(9101);
+    expect(parsed.value.readMode).toBe("read-index");
+  });
+
+  it("--read-mode takes read-index or lease, and names the choices otherwise", () => {
+    const lease = parseNodeArgs({ ...good, readMode: "lease" });
+    expect(lease.ok && lease.value.readMode).toBe("lease");
+    expect(problem({ readMode: "fast" })).toBe('--read-mode must be one of read-index, lease, got "fast"');
   });
 
   it("a --peer without id=ws://host:port is refused, quoting what was given", () => {

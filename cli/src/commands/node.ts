@@ -24,6 +24,12 @@ export const nodeCommand: CommandModule<object, RawNodeArgs> = {
       .option("feature", { type: "string", array: true, describe: "a host feature (kvm, gpu, nix...); repeatable" })
       .option("runner-path", { type: "string", describe: "microvm-nix: a built microvm.declaredRunner to run" })
       .option("metrics-port", { type: "number", describe: "serve /metrics and /status on 127.0.0.1:PORT" })
+      .option("read-mode", {
+        type: "string",
+        default: "read-index",
+        choices: ["read-index", "lease"],
+        describe: "linearizable reads: read-index (a heartbeat round per read) or lease (no round while a quorum's lease holds; assumes clocks drift apart by at most 1000 ppm). Use the same on every node",
+      })
       .option("trace-file", { type: "string", describe: "append the JSON-lines trace here instead of stderr" })
       .check((argv) => {
         const parsed = parseNodeArgs(argv as RawNodeArgs);

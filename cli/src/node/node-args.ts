@@ -29,6 +29,7 @@ export interface RawNodeArgs {
   readonly runnerPath?: unknown;
   readonly metricsPort?: unknown;
   readonly traceFile?: unknown;
+  readonly readMode?: unknown;
   readonly join?: unknown;
   readonly advertise?: unknown;
 }
@@ -59,9 +60,12 @@ export interface NodeLaunch {
   readonly runnerPath: string | null;
   readonly metricsPort: number | null;
   readonly traceFile: string | null;
+  /** Linearizable read path; every node of a cluster must use the same one. */
+  readonly readMode: (typeof READ_MODES)[number];
 }
 
 export const NODE_BACKENDS = ["process", "qemu-direct", "microvm-nix"] as const;
+export const READ_MODES = ["read-index", "lease"] as const;
 /** A static cluster this big is a mistake; Raft clusters are 3, 5 or 7 voters. */
 export const NODE_PEERS_MAX = 15;
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -93,6 +97,8 @@ export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
   if (raw.join !== undefined && typeof raw.join !== "boolean") return bad(`--join is a flag (true or false), got ${show(raw.join)}`);
   const advertise = parseAdvertise(raw.advertise);
   if (!advertise.ok) return advertise;
+  const readMode = raw.readMode ?? "read-index";
+  if (!READ_MODES.includes(readMode as never)) return bad(`--read-mode must be one of ${READ_MODES.join(", ")}, got ${show(raw.readMode)}`);
   return ok({
     nodeId,
     listen: listen.value,
@@ -107,6 +113,7 @@ export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
     runnerPath,
     metricsPort: metricsPort as number | null,
     traceFile,
+    readMode: readMode as NodeLaunch["readMode"],
   });
 }
 

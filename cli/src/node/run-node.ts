@@ -62,7 +62,7 @@ export async function runNode(launch: NodeLaunch, io: NodeProcessIo): Promise<nu
   const advertise = advertisedAddress(launch, runtime.url);
   const hosts = hostServices(hostConfigFor(launch, advertise ?? runtime.url), defaultSupervisorConfig());
   const peers = peerDirectoryServices({ advertiseAddress: advertise, publishIntervalTicks: defaultPublishIntervalTicks });
-  const node = new BlixardNode(runtime, defaultNodeConfig(launch.nodeId, voters), {
+  const node = new BlixardNode(runtime, { ...defaultNodeConfig(launch.nodeId, voters), readMode: launch.readMode }, {
     services: (n) => [...hosts(n), ...peers(n)],
   });
   const started = node.start();

@@ -1,11 +1,11 @@
-import { type BlixardError, err, ok, type Result } from "../errors";
+import { type BlixardError, blixardError, err, ok, type Result } from "../errors";
 import type { TimerHandle } from "../ports/clock";
 import type { Runtime } from "../ports/runtime";
 import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops";
 import { unavailable } from "../protocol/client-errors";
 import { decodeWire, encodeWire, internalClientId, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
 import type { WireMessage } from "../protocol/wire-types";
-import { isMember, parseRaftMessage, Raft } from "../raft/index";
+import { isMember, leaseDurationMs, parseRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
 import type { RaftMessage } from "../raft/messages";
 import type { Ready, RaftStatus } from "../raft/types";
@@ -107,6 +107,15 @@ export class BlixardNode {
       this.lastSnapshotIndex = recovered.snapshot.meta.index;
     }
     this.store = store;
+    const c = this.config;
+    if (c.readMode === "lease" && leaseDurationMs(c.electionTimeoutTicks, c.tickIntervalMs, c.maxClockDriftPpm) < 1) {
+      return this.failStart(
+        blixardError("invalid-node-config", `node ${this.nodeId}: readMode "lease" needs a lease longer than 0 ms; the election timeout (${c.electionTimeoutTicks} ticks of ${c.tickIntervalMs} ms) is too short for it`, {
+          nodeId: this.nodeId,
+          hint: "raise electionTimeoutTicks, or use readMode \"read-index\"",
+        }),
+      );
+    }
     this.raft = new Raft(this.raftConfig(), {
       hardState: recovered.hardState,
       snapshot: recovered.snapshot,
@@ -250,7 +259,8 @@ export class BlixardNode {
   }
 
   private stepRaft(msg: RaftMessage): void {
-    const stepped = this.raft?.step(msg);
+    // decodeWire validated it with parseRaftMessage (this.codec): no second pass.
+    const stepped = this.raft?.stepParsed(msg);
     if (stepped !== undefined && !stepped.ok) {
       this.runtime.tracer.event("raft-message-rejected", { node: this.nodeId, type: msg.type, from: msg.from, code: stepped.error.code });
     }
@@ -383,6 +393,7 @@ export class BlixardNode {
       maxUncommittedEntries: c.maxUncommittedEntries,
       snapshotChunkBytes: c.snapshotChunkBytes,
       random: this.runtime.random,
+      leaseReads: c.readMode === "lease" ? { leaseMs: leaseDurationMs(c.electionTimeoutTicks, c.tickIntervalMs, c.maxClockDriftPpm), nowMs: () => this.runtime.clock.monotonicMs() } : null,
     };
   }
 

@@ -24,6 +24,15 @@ export interface NodeConfig {
   readonly requestTimeoutMs: number;
   /** Wire messages larger than this are rejected before decoding. */
   readonly maxMessageBytes: number;
+  /**
+   * "read-index": every linearizable read costs the leader one heartbeat round.
+   * "lease": the leader answers alone while a quorum's recent acknowledgement
+   * holds (raft/read-lease.ts), which is safe only while clocks run apart by
+   * at most maxClockDriftPpm. Every node of a cluster must use the same mode.
+   */
+  readonly readMode: "read-index" | "lease";
+  /** The clock-rate bound lease reads (and the controllers' fencing) rely on, in parts per million. */
+  readonly maxClockDriftPpm: number;
 }
 
 export function defaultNodeConfig(nodeId: NodeId, bootstrapVoters: readonly NodeId[]): NodeConfig {
@@ -42,5 +51,7 @@ export function defaultNodeConfig(nodeId: NodeId, bootstrapVoters: readonly Node
     maxPendingRequests: 4096,
     requestTimeoutMs: 3000,
     maxMessageBytes: 8 * 1024 * 1024,
+    readMode: "read-index",
+    maxClockDriftPpm: 1000,
   };
 }

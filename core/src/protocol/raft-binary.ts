@@ -33,8 +33,8 @@ const fieldsOf: Partial<Record<RaftMessageType, readonly Field[]>> = {
   "vote-response": [["granted", "bool"]],
   append: [["prevLogIndex", "num"], ["prevLogTerm", "num"], ["commit", "num"], ["entries", "entries"]],
   "append-response": [["success", "bool"], ["matchIndex", "num"], ["rejectIndex", "num"], ["hintIndex", "num"], ["hintTerm", "num"]],
-  heartbeat: [["commit", "num"], ["context", "nstr"]],
-  "heartbeat-response": [["context", "nstr"]],
+  heartbeat: [["commit", "num"], ["context", "nstr"], ["round", "num"]],
+  "heartbeat-response": [["context", "nstr"], ["round", "num"]],
   "snapshot-response": [["snapshotIndex", "num"], ["snapshotTerm", "num"], ["nextOffset", "num"], ["accepted", "bool"]],
   "timeout-now": [],
 };

@@ -70,6 +70,7 @@ export {
   raftMessageTypes,
 } from "./messages";
 export { parseRaftMessage } from "./message-validate";
+export { leaseDurationMs, type LeaseReadConfig } from "./read-lease";
 export {
   applyConfigChange,
   type ConfigChange,

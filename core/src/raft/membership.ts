@@ -100,6 +100,8 @@ export function transferLeadership(r: RaftCore, to: NodeId): Result<void> {
   }
   if (r.leadTransferee === to) return ok(undefined);
   r.leadTransferee = to;
+  // The target will campaign past the followers' vote lease: no lease reads for the rest of this term.
+  r.leaseRevoked = true;
   r.electionElapsed = 0;
   if (!sendTimeoutNowIfCaughtUp(r, to)) maybeSendAppend(r, to, true);
   return ok(undefined);

@@ -110,8 +110,8 @@ const bodyFields: Record<RaftMessageType, readonly string[]> = {
   "vote-response": ["granted"],
   append: ["prevLogIndex", "prevLogTerm", "commit", "entries"],
   "append-response": ["success", "matchIndex", "rejectIndex", "hintIndex", "hintTerm"],
-  heartbeat: ["commit", "context"],
-  "heartbeat-response": ["context"],
+  heartbeat: ["commit", "context", "round"],
+  "heartbeat-response": ["context", "round"],
   snapshot: ["meta", "offset", "totalBytes", "data", "done"],
   "snapshot-response": ["snapshotIndex", "snapshotTerm", "nextOffset", "accepted"],
   "timeout-now": [],
@@ -143,9 +143,9 @@ function parseBody(type: RaftMessageType, o: Obj, head: { from: string; to: stri
         hintTerm: uint(o, "hintTerm", ""),
       };
     case "heartbeat":
-      return { type, ...head, commit: uint(o, "commit", ""), context: nullableStr(o, "context", "", maxReadContextBytes) };
+      return { type, ...head, commit: uint(o, "commit", ""), context: nullableStr(o, "context", "", maxReadContextBytes), round: uint(o, "round", "") };
     case "heartbeat-response":
-      return { type, ...head, context: nullableStr(o, "context", "", maxReadContextBytes) };
+      return { type, ...head, context: nullableStr(o, "context", "", maxReadContextBytes), round: uint(o, "round", "") };
     case "snapshot":
       return parseSnapshotChunk(o, head);
     case "snapshot-response":

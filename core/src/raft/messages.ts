@@ -57,11 +57,15 @@ export interface HeartbeatRequest extends MessageBase {
   readonly commit: number;
   /** ReadIndex request id whose leadership confirmation this heartbeat carries, or null. */
   readonly context: string | null;
+  /** The leader's heartbeat round number (> 0), echoed back: lets the leader time its read lease. */
+  readonly round: number;
 }
 
 export interface HeartbeatResponse extends MessageBase {
   readonly type: "heartbeat-response";
   readonly context: string | null;
+  /** The round of the heartbeat this answers. */
+  readonly round: number;
 }
 
 /** One chunk of a snapshot image (InstallSnapshot with offset/done). */

@@ -20,6 +20,8 @@ export class Progress {
   recentActive = false;
   /** Highest commit index any message to this follower carried (lazy commit propagation). */
   sentCommit = 0;
+  /** Send time (leader's monotonic ms) of the latest heartbeat round this follower echoed (read-lease.ts). */
+  leaseAckMs = Number.NEGATIVE_INFINITY;
   /** Snapshot state: the transfer in progress. */
   snapshotTransfer: SnapshotTransfer | null = null;
 

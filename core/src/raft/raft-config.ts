@@ -19,5 +19,10 @@ export function validateRaftConfig(c: RaftConfig): Result<void> {
   if (!isPositiveInt(c.maxUncommittedEntries)) return bad("maxUncommittedEntries", "must be a positive integer");
   if (!isPositiveInt(c.snapshotChunkBytes, maxSnapshotChunkBytes)) return bad("snapshotChunkBytes", `must be 1..${maxSnapshotChunkBytes}`);
   if (typeof c.preVote !== "boolean" || typeof c.checkQuorum !== "boolean") return bad("preVote/checkQuorum", "must be booleans");
+  if (c.leaseReads !== null) {
+    if (!c.checkQuorum) return bad("leaseReads", "needs checkQuorum: followers' vote lease is what makes a read lease safe");
+    if (!isPositiveInt(c.leaseReads.leaseMs)) return bad("leaseReads.leaseMs", "must be a positive integer (see leaseDurationMs)");
+    if (typeof c.leaseReads.nowMs !== "function") return bad("leaseReads.nowMs", "must be the node's monotonic clock");
+  }
   return ok(undefined);
 }

@@ -36,6 +36,16 @@ export class RaftCore {
 
   electionElapsed = 0;
   heartbeatElapsed = 0;
+  /** Ticks since this Raft was built: with lease reads, no vote is granted in the first election timeout. */
+  ticksSinceStart = 0;
+  /** Heartbeat rounds sent by this node, ever (never reset, so an old echo never matches a new round). */
+  heartbeatRound = 0;
+  /** Leader with lease reads: when each recent round left. */
+  readonly roundSentMs = new Map<number, number>();
+  /** Leader: a transfer was started this term, so the read lease is given up until the term ends. */
+  leaseRevoked = false;
+  /** The configIndex under which the progress' lease acknowledgements were taken. */
+  leaseAcksConfigIndex = -1;
   randomizedElectionTimeout = 0;
   votes = new Map<NodeId, boolean>();
   /** Leader only: one entry per member other than this node. */
@@ -127,6 +137,8 @@ export class RaftCore {
     this.readsAwaitingCommit = [];
     this.pendingConfigIndex = 0;
     this.broadcastPending = false;
+    this.leaseRevoked = false;
+    this.leaseAcksConfigIndex = -1;
   }
 
   /** Rebuild leader progress after the configuration changed: keep known peers, add new ones. */

@@ -42,6 +42,15 @@ export class Raft {
     return step(this.r, parsed.value);
   }
 
+  /**
+   * step() for a message that parseRaftMessage itself produced (decodeWire
+   * with its default validator does): skips validating it a second time.
+   * Misaddressed or irrelevant messages are still refused.
+   */
+  stepParsed(message: RaftMessage): Result<void> {
+    return step(this.r, message);
+  }
+
   propose(data: string): Result<{ index: number; term: number }> {
     const r = this.r;
     if (r.role !== "leader" || !isMember(r.config, r.id)) return err(notLeader(r));

@@ -4,6 +4,7 @@ import type { NodeId } from "./log-types";
 import { maxReadContextBytes } from "./messages";
 import { hasQuorum } from "./quorum";
 import { maxPendingReads, type RaftCore } from "./raft-core";
+import { leaseValid } from "./read-lease";
 import { sendHeartbeats } from "./replication";
 
 /**
@@ -30,6 +31,10 @@ export function readIndex(r: RaftCore, requestId: string): Result<void> {
   }
   if (!r.committedInCurrentTerm()) {
     r.readsAwaitingCommit.push(requestId);
+    return ok(undefined);
+  }
+  if (leaseValid(r)) {
+    r.readStates.push({ requestId, index: r.log.committed });
     return ok(undefined);
   }
   startReads(r, [requestId]);

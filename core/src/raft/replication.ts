@@ -5,6 +5,7 @@ import { onCommitAdvanced, recomputeConfig, sendTimeoutNowIfCaughtUp } from "./m
 import { quorumMatchIndex } from "./quorum";
 import type { RaftCore } from "./raft-core";
 import { acknowledgeRead } from "./read-index";
+import { recordLeaseAck, startHeartbeatRound } from "./read-lease";
 import { startSnapshotTransfer } from "./snapshot-transfer";
 
 /** Leader: append one entry of the current term. Followers hear of it at the next Ready (batching). */
@@ -47,9 +48,10 @@ export function broadcastAppend(r: RaftCore): void {
 
 /** Heartbeats carry commit only up to what each follower is known to hold, plus an optional ReadIndex context. */
 export function sendHeartbeats(r: RaftCore, context: string | null): void {
+  const round = startHeartbeatRound(r);
   for (const [to, pr] of r.progress) {
     const commit = Math.min(pr.match, r.log.committed);
-    r.send({ type: "heartbeat", from: r.id, to, term: r.term, commit, context });
+    r.send({ type: "heartbeat", from: r.id, to, term: r.term, commit, context, round });
     if (commit > pr.sentCommit) pr.sentCommit = commit;
   }
 }
@@ -122,6 +124,7 @@ export function handleHeartbeatResponse(r: RaftCore, m: HeartbeatResponse): Resu
   if (pr === undefined) return ok(undefined);
   pr.recentActive = true;
   pr.onHeartbeatResponse();
+  recordLeaseAck(r, m.from, m.round);
   if (pr.match < r.log.lastIndex()) maybeSendAppend(r, m.from, true);
   if (m.context !== null) acknowledgeRead(r, m.context, m.from);
   return ok(undefined);
@@ -159,7 +162,7 @@ export function handleAppend(r: RaftCore, m: AppendRequest): Result<void> {
 
 export function handleHeartbeat(r: RaftCore, m: HeartbeatRequest): Result<void> {
   r.log.commitTo(Math.min(m.commit, r.log.lastIndex()));
-  r.send({ type: "heartbeat-response", from: r.id, to: m.from, term: r.term, context: m.context });
+  r.send({ type: "heartbeat-response", from: r.id, to: m.from, term: r.term, context: m.context, round: m.round });
   return ok(undefined);
 }
 

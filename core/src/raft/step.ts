@@ -42,7 +42,10 @@ function stepHigherTerm(r: RaftCore, m: RaftMessage): boolean {
   if (m.type === "pre-vote" || m.type === "vote") {
     // Leader lease on votes: while we hear from a live leader, ignore campaigns
     // (a partitioned or removed node cannot depose it), unless it is a transfer.
-    const inLease = r.cfg.checkQuorum && r.leaderId !== null && r.electionElapsed < r.cfg.electionTimeoutTicks;
+    const heardFromLeader = r.leaderId !== null && r.electionElapsed < r.cfg.electionTimeoutTicks;
+    // With lease reads, a node that just started may have heard from a leader before it went down.
+    const justStarted = r.cfg.leaseReads !== null && r.ticksSinceStart < r.cfg.electionTimeoutTicks;
+    const inLease = r.cfg.checkQuorum && (heardFromLeader || justStarted);
     if (inLease && !m.leadershipTransfer) return false;
   }
   // A pre-vote proposes a term without claiming it; a granted pre-vote response echoes it.

@@ -1,4 +1,5 @@
 import type { RandomSource } from "../ports/random";
+import type { LeaseReadConfig } from "./read-lease";
 import type { ClusterConfig, Entry, HardState, NodeId, Snapshot } from "./log-types";
 import type { RaftMessage } from "./messages";
 
@@ -21,6 +22,8 @@ export interface RaftConfig {
   snapshotChunkBytes: number;
   /** The only randomness raft uses. */
   random: RandomSource;
+  /** Lease reads (read-lease.ts), or null for ReadIndex only. Every node of a cluster must agree. */
+  leaseReads: LeaseReadConfig | null;
 }
 
 export interface RaftInitialState {

@@ -1,7 +1,7 @@
 import type { RaftMessage } from "../../src/raft/messages";
 import type { WireMessage } from "../../src/protocol/wire-types";
 
-export const heartbeat: RaftMessage = { type: "heartbeat", from: "n1", to: "n2", term: 3, commit: 7, context: null };
+export const heartbeat: RaftMessage = { type: "heartbeat", from: "n1", to: "n2", term: 3, commit: 7, context: null, round: 1 };
 
 /** One valid message of every kind, with the transport sender it must arrive from. */
 export const validMessages: Array<[WireMessage, string]> = [

@@ -23,8 +23,8 @@ export function arbitraryMessage(ids: string[], to?: string, maxTerm = 1000, max
           }),
         ),
         fc.record({ type: fc.constant("append-response" as const), from: fc.constant(from), to: fc.constant(to), term: fc.constant(term), success: fc.boolean(), matchIndex: idx, rejectIndex: idx, hintIndex: idx, hintTerm: idx }),
-        fc.record({ type: fc.constant("heartbeat" as const), from: fc.constant(from), to: fc.constant(to), term: fc.constant(term), commit: idx, context: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: null }) }),
-        fc.record({ type: fc.constant("heartbeat-response" as const), from: fc.constant(from), to: fc.constant(to), term: fc.constant(term), context: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: null }) }),
+        fc.record({ type: fc.constant("heartbeat" as const), from: fc.constant(from), to: fc.constant(to), term: fc.constant(term), commit: idx, context: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: null }), round: idx }),
+        fc.record({ type: fc.constant("heartbeat-response" as const), from: fc.constant(from), to: fc.constant(to), term: fc.constant(term), context: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: null }), round: idx }),
         fc.tuple(fc.string({ maxLength: 30 }), fc.nat({ max: 30 }), config).map(([data, offset, cfg]): RaftMessage => ({
           type: "snapshot", from, to, term, meta: { index: 7, term: 1, config: cfg }, offset, totalBytes: offset + data.length, data, done: true,
         })),

@@ -54,7 +54,7 @@ describe("parseRaftMessage", () => {
         `more than ${maxEntriesPerMessage}`,
       ],
       [{ type: "vote", from: "a", to: "b", term: 1, lastLogIndex: 0, lastLogTerm: 0 }, "'leadershipTransfer' is missing"],
-      [{ type: "heartbeat", from: "a", to: "b", term: 1, commit: 0, context: "" }, "'context'"],
+      [{ type: "heartbeat", from: "a", to: "b", term: 1, commit: 0, context: "", round: 0 }, "'context'"],
       [
         { type: "snapshot", from: "a", to: "b", term: 2, meta: { index: 1, term: 1, config: { voters: ["a", "a"], learners: [], votersOutgoing: [] } }, offset: 0, totalBytes: 1, data: "x", done: true },
         "duplicates",

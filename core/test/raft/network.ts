@@ -73,7 +73,7 @@ export class Network {
 
   raftConfig(id: NodeId): RaftConfig {
     const seed = (this.options.seed ?? 1) * 1_000_003 + [...id].reduce((a, c) => a * 31 + c.charCodeAt(0), 7);
-    return { ...defaultTestConfig, ...this.options.config, id, random: new SeededRandom(seed) };
+    return { leaseReads: null, ...defaultTestConfig, ...this.options.config, id, random: new SeededRandom(seed) } as RaftConfig;
   }
 
   /** Add a fresh node (empty storage) knowing `bootstrap` as its configuration. */

@@ -8,9 +8,9 @@ describe("robustness: bad or hostile input never crashes a node", () => {
     const net = new Network(["a", "b", "c"]);
     net.elect("a");
     const b = net.raft("b");
-    const wrong = b.step({ type: "heartbeat-response", from: "a", to: "c", term: 1, context: null });
+    const wrong = b.step({ type: "heartbeat-response", from: "a", to: "c", term: 1, context: null, round: 0 });
     expect(!wrong.ok && wrong.error.code).toBe("wrong-recipient");
-    const self = b.step({ type: "heartbeat-response", from: "b", to: "b", term: 1, context: null });
+    const self = b.step({ type: "heartbeat-response", from: "b", to: "b", term: 1, context: null, round: 0 });
     expect(!self.ok && self.error.code).toBe("invalid-raft-message");
     const stranger = b.step({ type: "pre-vote", from: "mallory", to: "b", term: 9, lastLogIndex: 50, lastLogTerm: 9, leadershipTransfer: false });
     expect(!stranger.ok && stranger.error.code).toBe("unknown-peer");

@@ -4,6 +4,8 @@ import { RaftSafetyChecker } from "./checkers/raft-safety";
 
 /** Entries applied between snapshots, one drawn per run. */
 const SNAPSHOT_THRESHOLDS = [64, 200, 1000] as const;
+/** Linearizable read path, one drawn per run (unless the options fix it): both are checked under every fault. */
+const READ_MODES = ["read-index", "lease"] as const;
 
 export interface BlixardClusterOptions {
   /** Overrides applied to every node's default config. */
@@ -26,6 +28,7 @@ export class BlixardCluster {
   private readonly applyWatchers: ((nodeId: string, entry: Entry) => void)[] = [];
   private readonly observer: NodeObserver;
   private readonly snapshotThresholdEntries: number;
+  readonly readMode: NodeConfig["readMode"];
   private readonly allNodeIds: string[];
   /** Nodes that boot with an empty bootstrap config: added later, or wiped by an operator to be re-added. */
   private readonly joiners = new Set<string>();
@@ -38,6 +41,8 @@ export class BlixardCluster {
     this.allNodeIds = [...initialVoters];
     // Swarm-drawn: small thresholds make compaction and InstallSnapshot to lagging followers routine.
     this.snapshotThresholdEntries = SNAPSHOT_THRESHOLDS[sim.streams.stream("cluster/snapshot-threshold").nextInt(0, SNAPSHOT_THRESHOLDS.length - 1)] ?? 1000;
+    this.readMode = options.nodeConfig?.readMode ?? READ_MODES[sim.streams.stream("cluster/read-mode").nextInt(0, READ_MODES.length - 1)] ?? "read-index";
+    sim.traceWorld("cluster.config", `readMode=${this.readMode} snapshotThresholdEntries=${this.snapshotThresholdEntries}`);
     const safety = this.safety;
     const watchers = this.applyWatchers;
     this.observer = {
@@ -102,7 +107,7 @@ export class BlixardCluster {
   }
 
   private boot(id: string, runtime: Parameters<Parameters<Simulation["addNode"]>[1]>[0]): BlixardNode {
-    const config: NodeConfig = { ...defaultNodeConfig(id, this.joiners.has(id) ? [] : this.initialVoters), snapshotThresholdEntries: this.snapshotThresholdEntries, ...this.options.nodeConfig };
+    const config: NodeConfig = { ...defaultNodeConfig(id, this.joiners.has(id) ? [] : this.initialVoters), snapshotThresholdEntries: this.snapshotThresholdEntries, readMode: this.readMode, ...this.options.nodeConfig };
     const node = new BlixardNode(runtime, config, { ...this.options.nodeOptions?.(id), observer: this.observer });
     const started = node.start();
     if (started.ok) this.failedStarts.delete(id);

@@ -15,7 +15,7 @@ const CONVERGENCE_SLACK_MS = 1_000;
  * simulated operator); a leader exists soon after faults stop; by the end every
  * node serves, votes, and has applied what the leader had committed.
  */
-export function attachClusterHealth(context: ScenarioContext, cluster: BlixardCluster): { summary(): Record<string, number> } {
+export function attachClusterHealth(context: ScenarioContext, cluster: BlixardCluster): { summary(): Record<string, number | string> } {
   const { sim, faultsEndUs, endUs } = context;
   const repair = attachRepairOperator(sim, cluster);
   sim.scheduleAt(Math.min(endUs, faultsEndUs + usFromMs(LEADER_AFTER_QUIET_MS_MAX)), "liveness.leader", () => {
@@ -28,6 +28,6 @@ export function attachClusterHealth(context: ScenarioContext, cluster: BlixardCl
   });
   sim.addEndCheck("cluster.converged", () => convergenceProblem(cluster, committedBeforeEnd));
   return {
-    summary: () => ({ nodesRefusingCorruptStorage: cluster.refusedNodes().size, nodesRepaired: repair.stats.repairsCompleted }),
+    summary: () => ({ readMode: cluster.readMode, nodesRefusingCorruptStorage: cluster.refusedNodes().size, nodesRepaired: repair.stats.repairsCompleted }),
   };
 }

@@ -63,8 +63,13 @@ export function planPersist(view: StoredView, input: PersistInput): Result<Persi
   const encoded = encodeRecords(view, records);
   if (!encoded.ok) return encoded;
 
-  const hardStateChanged = !view.hardStateOnDisk || !sameHardState(hardState, view.hardState);
-  const hardStateFrame = hardStateChanged ? encodeHardStateFrame(hardState) : null;
+  // Term and vote must be durable before any vote or ack leaves; the commit
+  // index need not be (Raft recovers it from the leader), so a persist that
+  // only moves the commit index writes no hard state: one write fewer per
+  // Ready on every node. The commit index on disk is whatever the last term or
+  // vote change carried, never ahead of the truth.
+  const voteChanged = !view.hardStateOnDisk || hardState.term !== view.hardState.term || hardState.votedFor !== view.hardState.votedFor;
+  const hardStateFrame = voteChanged ? encodeHardStateFrame(hardState) : null;
   return ok({ records: encoded.value, snapshot: snapshot.value, hardState, hardStateFrame });
 }
 
@@ -163,6 +168,3 @@ function copyEntry(entry: Entry): Entry {
   return { index: entry.index, term: entry.term, kind: entry.kind, data: entry.data };
 }
 
-function sameHardState(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.votedFor === b.votedFor && a.commit === b.commit;
-}

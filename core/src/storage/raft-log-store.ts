@@ -29,7 +29,9 @@ export interface OpenedStore {
 
 /**
  * Durable Raft state of one node over its Disk port: hard state, latest
- * snapshot, and the log as append-only checksummed segments. Every call writes
+ * snapshot, and the log as append-only checksummed segments. The hard state
+ * is rewritten only when the term or vote changes; the commit index it holds
+ * may lag (Raft does not need it durable, and a restarted node relearns it). Every call writes
  * its whole change and then syncs, so after a crash open() recovers exactly the
  * last completed call. See records.ts for how truncation and snapshot installs
  * are logged (as appended records, never by rewriting a segment: appends plus

@@ -4,12 +4,15 @@ import { CONFIG } from "./helpers";
 
 /** The reference: what the last completed persist/compact says is durable. Deliberately naive. */
 export interface Model {
+  /** The latest hard state handed to the store (what Raft believes now). */
   readonly hardState: HardState;
+  /** What reopening must recover: the commit index is written only along with a term or vote change. */
+  readonly durableHardState: HardState;
   readonly snapshot: Snapshot | null;
   readonly entries: readonly Entry[];
 }
 
-export const EMPTY_MODEL: Model = { hardState: { term: 0, votedFor: null, commit: 0 }, snapshot: null, entries: [] };
+export const EMPTY_MODEL: Model = { hardState: { term: 0, votedFor: null, commit: 0 }, durableHardState: { term: 0, votedFor: null, commit: 0 }, snapshot: null, entries: [] };
 
 export const baseIndex = (m: Model): number => m.snapshot?.meta.index ?? 0;
 export const lastIndex = (m: Model): number => m.entries[m.entries.length - 1]?.index ?? baseIndex(m);
@@ -30,7 +33,9 @@ export function modelPersist(m: Model, input: PersistInput): Model {
   }
   const first = input.entries?.[0];
   if (first) entries = [...entries.filter((e) => e.index < first.index), ...(input.entries as Entry[])];
-  return { hardState: input.hardState ?? m.hardState, snapshot, entries };
+  const hardState = input.hardState ?? m.hardState;
+  const voteChanged = hardState.term !== m.durableHardState.term || hardState.votedFor !== m.durableHardState.votedFor;
+  return { hardState, durableHardState: voteChanged ? hardState : m.durableHardState, snapshot, entries };
 }
 
 export function modelCompact(m: Model, snapshot: Snapshot): Model {

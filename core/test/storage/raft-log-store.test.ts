@@ -38,6 +38,20 @@ describe("RaftLogStore: round trips", () => {
     expect(disk.list()).toEqual(["raft-hardstate"]);
     expect(openOk(disk).recovered.hardState).toEqual(hardState(3, 0, null));
   });
+
+  it("a commit-only change is not written: reopen recovers the commit of the last term or vote change, never more", () => {
+    const disk = new MemoryDisk();
+    const { store } = openOk(disk);
+    expectOk(store.persist({ hardState: hardState(2, 1), entries: entries(1, 5, 2) }));
+    const written = disk.read("raft-hardstate");
+    expectOk(store.persist({ hardState: hardState(2, 4) }));
+    expect(disk.read("raft-hardstate")).toEqual(written);
+    expect(openOk(disk).recovered.hardState).toEqual(hardState(2, 1));
+    // The store still refuses to let the commit index go back while it runs.
+    expect(store.persist({ hardState: hardState(2, 3) }).ok).toBe(false);
+    expectOk(store.persist({ hardState: hardState(3, 5, "n2") }));
+    expect(openOk(disk).recovered.hardState).toEqual(hardState(3, 5, "n2"));
+  });
 });
 
 describe("RaftLogStore: truncation and segments", () => {

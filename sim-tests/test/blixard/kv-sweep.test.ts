@@ -18,5 +18,9 @@ describe("kv sweep: Raft under faults stays safe, live and linearizable", () => 
     expect(summed(result.reports, "opsOk")).toBeGreaterThan(80_000);
     const verdicts = result.reports.map((r) => String(r.summary["linearizability"]).split(" ")[0]);
     expect(verdicts.filter((v) => v === "linearizable").length).toBe(verdicts.length);
+    // Each run draws its read path: both ReadIndex and lease reads are held to the same checks.
+    const leaseRuns = result.reports.filter((r) => r.summary["readMode"] === "lease").length;
+    expect(leaseRuns).toBeGreaterThan(50);
+    expect(result.reports.length - leaseRuns).toBeGreaterThan(50);
   });
 });

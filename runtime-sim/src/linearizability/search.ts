@@ -101,12 +101,20 @@ function toggleBit(bits: Uint16Array, index: number): void {
   bits[index >>> 4]! ^= 1 << (index & 15);
 }
 
-// The bitset packed 16 bits per char, then the state: a string the engine hashes for us.
+// The memo key: the bitset and the state as a string the engine hashes for us.
+// Operations are linearized roughly in invocation order, so the bitset is
+// mostly a run of full words, then a short frontier, then zeros: only the
+// frontier is spelled out (16 bits per char), behind its position and length
+// so that no two (bitset, state) pairs share a key.
 function memoKey(bits: Uint16Array, stateKey: string): string {
+  let lo = 0;
+  while (lo < bits.length && bits[lo] === 0xffff) lo++;
+  let hi = bits.length;
+  while (hi > lo && bits[hi - 1] === 0) hi--;
   const chunkWords = 4096;
-  let key = "";
-  for (let start = 0; start < bits.length; start += chunkWords) {
-    key += String.fromCharCode(...bits.subarray(start, start + chunkWords));
+  let key = `${lo}:${hi - lo}:`;
+  for (let start = lo; start < hi; start += chunkWords) {
+    key += String.fromCharCode(...bits.subarray(start, Math.min(hi, start + chunkWords)));
   }
   return `${key}${stateKey}`;
 }

@@ -1,9 +1,11 @@
 /**
  * Raft consensus for Blixard — a pure, synchronous state machine after
- * etcd-io/raft. No I/O, no clock, no ambient randomness.
+ * etcd-io/raft. No I/O, no ambient clock or randomness: with lease reads on,
+ * the node's monotonic clock is handed in (RaftConfig.leaseReads.nowMs).
  *
  * Inputs: `tick()` (logical time), `step(message)` (every peer message, strictly
- * validated; bad input is an error value, never a throw), and local requests:
+ * validated; bad input is an error value, never a throw; `stepParsed` for one
+ * parseRaftMessage already produced), and local requests:
  * `propose`, `proposeConfigChange`, `readIndex`, `transferLeadership`, `compact`.
  * Outputs: a `Ready` bundle (hard state, entries and snapshot to persist,
  * committed entries to apply, messages to send, confirmed reads, soft state),
@@ -13,7 +15,9 @@
  * durable before any of its messages is sent. Vote grants and append acks
  * therefore never get ahead of the disk, and the leader may count its own log
  * as replicated as soon as it appends (its appends and its acks-to-come are in
- * the same Ready, persisted before anything leaves).
+ * the same Ready, persisted before anything leaves). Term and vote are durable
+ * first; the commit index in the hard state is written only with them and may
+ * lag (storage/persist-plan.ts): a restarted node relearns it from the leader.
  *
  * Optimisations and features in: pre-vote (thesis §9.6); check-quorum with a
  * leader lease on votes (a node that heard from a leader within an election
@@ -24,8 +28,13 @@
  * the last Ready sent together; fast log backtracking by conflicting term
  * (reject hint = term and index, both sides skip whole terms); commit only by
  * counting replicas of current-term entries (§5.4.2, a noop is appended on
- * election); ReadIndex linearizable reads confirmed by a heartbeat round, only
- * once the leader committed in its term (no lease reads); chunked
+ * election); lazy commit propagation (a new commit index rides on the next
+ * append, or the next leader tick sends it: no extra round per write);
+ * ReadIndex linearizable reads confirmed by a heartbeat round, only once the
+ * leader committed in its term; optional lease reads (read-lease.ts: no round
+ * while a quorum's timed heartbeat acknowledgement holds, shrunk by the stated
+ * clock-drift bound, given up on transfer and pending config changes, with a
+ * vote blackout of one election timeout after every start); chunked
  * InstallSnapshot with in-order assembly and bounded resend; leadership
  * transfer via TimeoutNow (proposals refused meanwhile, abandoned after an
  * election timeout); learners; flow-control and backpressure bounds.

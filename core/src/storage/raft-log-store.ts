@@ -121,7 +121,8 @@ export class RaftLogStore {
     this.appendRecords(plan.records);
     if (plan.snapshot) this.disk.overwrite(SNAPSHOT_FILE, plan.snapshot.frame);
     if (plan.hardStateFrame) this.disk.overwrite(HARD_STATE_FILE, plan.hardStateFrame);
-    this.disk.sync();
+    // A commit-only change writes nothing (see persist-plan.ts), so it needs no fsync either.
+    if (plan.records.length > 0 || plan.snapshot || plan.hardStateFrame) this.disk.sync();
     this.hardState = plan.hardState;
     this.hardStateOnDisk = true;
     if (plan.snapshot) {

@@ -39,13 +39,15 @@ describe("RaftLogStore: round trips", () => {
     expect(openOk(disk).recovered.hardState).toEqual(hardState(3, 0, null));
   });
 
-  it("a commit-only change is not written: reopen recovers the commit of the last term or vote change, never more", () => {
+  it("a commit-only change is neither written nor synced: reopen recovers the commit of the last term or vote change, never more", () => {
     const disk = new MemoryDisk();
     const { store } = openOk(disk);
     expectOk(store.persist({ hardState: hardState(2, 1), entries: entries(1, 5, 2) }));
     const written = disk.read("raft-hardstate");
+    const syncs = disk.syncCount;
     expectOk(store.persist({ hardState: hardState(2, 4) }));
     expect(disk.read("raft-hardstate")).toEqual(written);
+    expect(disk.syncCount).toBe(syncs); // nothing written, nothing to fsync
     expect(openOk(disk).recovered.hardState).toEqual(hardState(2, 1));
     // The store still refuses to let the commit index go back while it runs.
     expect(store.persist({ hardState: hardState(2, 3) }).ok).toBe(false);

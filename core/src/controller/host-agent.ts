@@ -12,7 +12,7 @@ const PENDING_HEARTBEATS_MAX = 64;
 
 export interface InternalProposer {
   proposeInternal(module: string, command: unknown): Result<void>;
-  readonly stateMachine: { module(name: string): unknown };
+  readonly stateMachine: { module(name: string): unknown; readonly appliedIndex: number };
 }
 
 /**

@@ -5,7 +5,7 @@ import { clusterModuleName, type VmRecord, type VmStatus } from "../state/cluste
 import type { Entry } from "../raft/log-types";
 import type { ApplyOutcome } from "../state/state-machine";
 import { launchSpecFor } from "../vm/launch-spec";
-import { appliedClusterCommand } from "./cluster-entry";
+import { effectiveClusterCommand } from "./cluster-entry";
 import type { HostConfig } from "./controller-config";
 import type { HostAgent, InternalProposer } from "./host-agent";
 import { restartDecision } from "./restart-backoff";
@@ -167,7 +167,8 @@ export class VmController {
 
   /** This host's own exit report committed: the state now reflects the exit (and any move it completed). */
   applied(outcome: ApplyOutcome, entry: Entry): void {
-    const command = appliedClusterCommand(outcome, entry);
+    // Only a report that took effect: an ignored one (stale, replayed) changed nothing in the state.
+    const command = effectiveClusterCommand(outcome, entry);
     if (command?.type !== "report-vm-status" || command.hostId !== this.config.hostId) return;
     const obs = this.observed.get(command.vmName);
     if (obs === undefined || obs.generation !== command.generation || !obs.exitUnacknowledged) return;
@@ -272,6 +273,7 @@ export class VmController {
       observed: obs.status,
       detail: obs.detail,
       exitCode: obs.exitCode,
+      basedOnIndex: this.node.stateMachine.appliedIndex,
     });
   }
 }

@@ -187,4 +187,27 @@ describe("cluster module: VM lifecycle", () => {
     const shrink = h.run({ type: "register-host", hostId: "h1", address: "x", capacity: { vcpus: 1, memoryMib: 8192, diskGib: 100 }, features: [] });
     expect(shrink.ok ? null : shrink.error.message).toBe("host h1 cannot shrink vcpus to 1: 2 is allocated to its VMs");
   });
+
+  it("a report older than the last one counted (a replay) is ignored: an old 'failed' cannot vacate a VM its host restarted", () => {
+    const h = new Harness();
+    h.host("h1");
+    h.host("h2");
+    h.vm("web");
+    h.place("web", "h1");
+    const report = (observed: string, basedOnIndex: number) =>
+      h.run({ type: "report-vm-status", vmName: "web", hostId: "h1", generation: 1, observed, detail: null, exitCode: null, basedOnIndex });
+    expect(report("failed", 10).ok).toBe(true);
+    expect(report("starting", 12).ok).toBe(true); // restarted by policy after its exit report applied
+    expect(h.run({ type: "drain", hostId: "h1" }).ok).toBe(true);
+    expect(h.run({ type: "evict-vm", vmName: "web", reason: "host h1 is draining" }).ok).toBe(true);
+    const replay = report("failed", 10);
+    expect(replay.ok && replay.value).toMatchObject({ effect: "ignored", detail: expect.stringMatching(/made at applied index 10, before the report already counted \(made at 12\)/) as unknown as string });
+    expect(h.module.getVm("web")?.placement).toEqual({ hostId: "h1", generation: 1 });
+    // The host's own later report does take effect and completes the eviction.
+    expect(report("stopped", 15).ok).toBe(true);
+    expect(h.module.getVm("web")?.placement).toBeNull();
+    // A new placement starts counting afresh.
+    h.place("web", "h2");
+    expect(h.module.getVm("web")?.lastReportBasedOn).toBe(0);
+  });
 });

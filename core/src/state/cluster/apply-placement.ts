@@ -39,7 +39,7 @@ export function commitPlacement(state: ClusterState, vm: VmRecord, hostId: strin
   assert(generation > vm.generation, "vm-generation-increases", `VM ${vm.spec.name}: ${generation} after ${vm.generation}`);
   state.lastGeneration = generation;
   state.roundRobinCursor = hostId;
-  const next = withStatus({ ...vm, placement: { hostId, generation }, generation, pendingReason: null, move: null }, "scheduled", reason, ctx);
+  const next = withStatus({ ...vm, placement: { hostId, generation }, generation, pendingReason: null, move: null, lastReportBasedOn: 0 }, "scheduled", reason, ctx);
   state.putVm(vm.spec.name, next);
   const host = state.hosts.get(hostId);
   const used = state.allocationOf(hostId);
@@ -57,7 +57,7 @@ export function vacate(state: ClusterState, vm: VmRecord, reason: string, ctx: A
     state.putVm(name, null);
     return `VM ${name} deleted`;
   }
-  const base: VmRecord = { ...vm, placement: null, move: null };
+  const base: VmRecord = { ...vm, placement: null, move: null, lastReportBasedOn: 0 };
   if (vm.desired === "stopped") {
     state.putVm(name, { ...withStatus(base, "stopped", reason, ctx), pendingReason: null });
     return `VM ${name} stopped and released its host`;

@@ -28,6 +28,7 @@ export function createVmCommand(state: ClusterState, c: Cmd<"create-vm">, ctx: A
     detail: null,
     exitCode: null,
     createdAtIndex: ctx.index,
+    lastReportBasedOn: 0,
     history: [{ index: ctx.index, atMs: ctx.proposedAtMs, from: status, to: status, reason: "created" }],
   };
   state.putVm(name, vm);
@@ -54,8 +55,10 @@ export function setDesiredCommand(state: ClusterState, c: Cmd<"set-desired">, ct
 
 /**
  * A status report counts only from the VM's current owner at its current
- * generation: a report from an old placement (a partitioned host catching up,
- * a delayed message) is ignored, and the outcome says so.
+ * generation, and only if it is not older than the last one counted (see
+ * VmRecord.lastReportBasedOn): a report from an old placement (a partitioned
+ * host catching up, a delayed message) or a replay is ignored, and the
+ * outcome says so.
  */
 export function reportStatusCommand(state: ClusterState, c: Cmd<"report-vm-status">, ctx: ApplyContext): Result<ClusterApplied> {
   const vm = state.vms.get(c.vmName);
@@ -65,8 +68,12 @@ export function reportStatusCommand(state: ClusterState, c: Cmd<"report-vm-statu
     const now = p === null ? "it is not placed" : `the owner is ${p.hostId} at generation ${p.generation}`;
     return ok({ command: c.type, effect: "ignored", detail: `stale report for VM ${c.vmName} from ${c.hostId} generation ${c.generation}: ${now}` });
   }
+  if (c.basedOnIndex < vm.lastReportBasedOn) {
+    const why = `it was made at applied index ${c.basedOnIndex}, before the report already counted (made at ${vm.lastReportBasedOn}): a replayed or delayed message`;
+    return ok({ command: c.type, effect: "ignored", detail: `stale report for VM ${c.vmName} from ${c.hostId}: ${why}` });
+  }
   const reason = c.detail === null ? `reported by ${c.hostId}` : `reported by ${c.hostId}: ${firstLine(c.detail)}`;
-  const updated = withStatus({ ...vm, detail: c.detail, exitCode: c.exitCode }, c.observed, reason, ctx);
+  const updated = withStatus({ ...vm, detail: c.detail, exitCode: c.exitCode, lastReportBasedOn: c.basedOnIndex }, c.observed, reason, ctx);
   const gone = c.observed === "stopped" || c.observed === "failed";
   if (!gone || (vm.desired === "running" && vm.move === null)) {
     // Still running, or down but wanted up: the owner's controller applies the restart policy.

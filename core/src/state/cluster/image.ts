@@ -62,7 +62,10 @@ export function stateFromImage(image: unknown): ClusterState {
     if (!spec.ok) bad(`VM ${i} has an invalid spec: ${spec.error.message}`);
     if (!OBSERVED_STATUSES.includes(vm.status) || !Array.isArray(vm.history) || !Number.isSafeInteger(vm.generation)) bad(`VM ${spec.value.name} is malformed`);
     if (state.vms.has(spec.value.name)) bad(`VM ${spec.value.name} appears twice`);
-    state.putVm(spec.value.name, { ...vm, spec: spec.value });
+    // Images written before lastReportBasedOn existed hold none: no report counted yet.
+    const lastReportBasedOn = vm.lastReportBasedOn ?? 0;
+    if (!Number.isSafeInteger(lastReportBasedOn) || lastReportBasedOn < 0) bad(`VM ${spec.value.name} has a malformed lastReportBasedOn`);
+    state.putVm(spec.value.name, { ...vm, spec: spec.value, lastReportBasedOn });
   });
   restorePeers(state, img.version === 1 ? [] : img.peers);
   const violations = clusterInvariantViolations(state);

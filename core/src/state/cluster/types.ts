@@ -54,6 +54,13 @@ export interface VmRecord {
   readonly detail: string | null;
   readonly exitCode: number | null;
   readonly createdAtIndex: number;
+  /**
+   * The Raft index the owner had applied when it sent the last status report
+   * this placement accepted (0: none yet). A report based on less is older
+   * than one already counted, a replayed or long-delayed message, and is
+   * ignored: an old "failed" must never vacate a VM its host has restarted.
+   */
+  readonly lastReportBasedOn: number;
   /** Oldest first, at most VM_STATUS_HISTORY_MAX. */
   readonly history: readonly StatusTransition[];
 }
@@ -87,6 +94,8 @@ export type ClusterCommand =
       readonly observed: VmStatus;
       readonly detail: string | null;
       readonly exitCode: number | null;
+      /** The reporting host's applied index when it made this report (0 in reports from before this field). */
+      readonly basedOnIndex: number;
     };
 
 export type ClusterCommandType = ClusterCommand["type"];

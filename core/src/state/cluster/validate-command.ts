@@ -152,5 +152,6 @@ function readReport(r: ObjectReader): ClusterCommand {
     observed: r.oneOf("observed", T.OBSERVED_STATUSES),
     detail: typeof detail === "string" ? detail : null,
     exitCode: typeof exitCode === "number" ? exitCode : null,
+    basedOnIndex: r.raw("basedOnIndex") === undefined ? 0 : r.integer("basedOnIndex", 0, Number.MAX_SAFE_INTEGER),
   };
 }

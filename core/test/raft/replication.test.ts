@@ -152,3 +152,45 @@ describe("flow control and batching", () => {
     expect(net.raft("b").status().leaderId).toBe("a");
   });
 });
+
+describe("acknowledgements the follower did not make", () => {
+  it("a replayed ack claiming entries the follower lacks is corrected by its rejection, and the follower catches up", () => {
+    const net = new Network(["a", "b", "c"], { config: noPreVote });
+    net.elect("a");
+    net.isolate("c");
+    for (let i = 0; i < 5; i++) net.propose("a", `w${i}`);
+    net.deliverAll();
+    net.tickAll(2);
+    const last = net.raft("a").status().lastIndex;
+    expect(net.raft("c").status().lastIndex).toBeLessThan(last);
+    // As if an ack from an earlier life of c were replayed: c never held these entries.
+    const forged: AppendResponse = { type: "append-response", from: "c", to: "a", term: net.raft("a").status().term, success: true, matchIndex: last, rejectIndex: 0, hintIndex: 0, hintTerm: 0 };
+    expect(net.raft("a").step(forged).ok).toBe(true);
+    expect(net.raft("a").status().progress?.c?.match).toBe(last);
+    net.recover();
+    net.propose("a", "after");
+    net.deliverAll();
+    net.tickAll(4);
+    expect(net.raft("c").status().lastIndex).toBe(net.raft("a").status().lastIndex);
+    expect(net.raft("a").status().progress?.c?.match).toBe(net.raft("a").status().lastIndex);
+  });
+
+  it("duplicates of a rejection that moves nothing do not each trigger a resend", () => {
+    const net = new Network(["a", "b", "c"], { config: noPreVote });
+    net.elect("a");
+    net.isolate("c");
+    for (let i = 0; i < 5; i++) net.propose("a", `w${i}`);
+    net.deliverAll();
+    net.recover();
+    net.propose("a", "probe-me");
+    net.processReady("a");
+    // Deliver to c and collect its rejection, then hand the leader many copies of it.
+    net.deliverRound();
+    const rejection = net.queue.find((m): m is AppendResponse => m.type === "append-response" && m.from === "c" && !m.success);
+    expect(rejection).toBeDefined();
+    net.queue = [];
+    for (let i = 0; i < 20; i++) net.raft("a").step(rejection as AppendResponse);
+    net.processReady("a");
+    expect(net.queue.filter((m) => m.type === "append" && m.to === "c").length).toBeLessThanOrEqual(1);
+  });
+});

@@ -7,11 +7,13 @@ import { assertVirtualUs, type VirtualUs } from "./time";
 export interface EventLoopLimits {
   /** Events one run may process before it fails with "event-budget". */
   readonly maxEvents: number;
+  /** Events on the queue at once before the run fails: a message storm must end the run, not exhaust memory. */
+  readonly maxPendingEvents: number;
   /** Events at a single virtual instant before the run fails as a zero-delay livelock. */
   readonly maxEventsPerInstant: number;
 }
 
-export const DEFAULT_EVENT_LOOP_LIMITS: EventLoopLimits = { maxEvents: 50_000_000, maxEventsPerInstant: 1_000_000 };
+export const DEFAULT_EVENT_LOOP_LIMITS: EventLoopLimits = { maxEvents: 50_000_000, maxPendingEvents: 1_000_000, maxEventsPerInstant: 1_000_000 };
 
 /** Decides, per popped event, whether to run it now, drop it (stale) or hold it (paused node). */
 export type Gate = (event: QueuedEvent) => "run" | "skip" | "held";
@@ -58,6 +60,9 @@ export class EventLoop {
     }
     const event: QueuedEvent = { atUs, seq: this.nextSeq++, label, nodeId, incarnation, cancelled: false, fire, detail };
     this.queue.push(event);
+    if (this.queue.size > this.limits.maxPendingEvents) {
+      this.fail("budget", "event-queue-overflow", `more than ${this.limits.maxPendingEvents} events pending at once (maxPendingEvents): a message storm or runaway timers`);
+    }
     return event;
   }
 

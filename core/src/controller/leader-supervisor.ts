@@ -98,7 +98,9 @@ export class LeaderSupervisor {
         const p = vm.placement;
         if (p === null) continue;
         const reason = `host ${host.id} silent for ${silence} ms; fenced after ${waitMs} ms (lease ${this.config.leaseMs} ms, drift bound ${this.config.maxClockDriftPpm} ppm)`;
-        this.propose(`unplace/${vm.spec.name}/${p.generation}`, { type: "unplace-vm", vmName: vm.spec.name, hostId: host.id, generation: p.generation, reason });
+        // The heartbeat index pins the decision: if the host is heard from before this commits, it is void.
+        const heartbeatIndex = host.lastHeartbeatIndex;
+        this.propose(`unplace/${vm.spec.name}/${p.generation}`, { type: "unplace-vm", vmName: vm.spec.name, hostId: host.id, generation: p.generation, reason, heartbeatIndex });
       }
     }
   }

@@ -21,6 +21,12 @@ export interface HostRecord {
   readonly draining: boolean;
   /** Host clock reading carried in its latest accepted heartbeat. */
   readonly lastHeartbeatMs: number;
+  /**
+   * Raft index of the host's latest heartbeat (0: none yet), counted even when
+   * its clock reading went back. A fence decided before this heartbeat was
+   * applied is void: the host renewed its lease with it (unplace-vm checks).
+   */
+  readonly lastHeartbeatIndex: number;
   /** Raft index of the first registration; stable across re-registration. */
   readonly registeredAtIndex: number;
 }

@@ -182,7 +182,9 @@ describe("cluster module: VM lifecycle", () => {
     h.must({ type: "drain", hostId: "h1" });
     expect(h.module.vmsToEvacuate().map((v) => v.spec.name)).toEqual(["a"]);
     h.must({ type: "host-heartbeat", hostId: "h1", atMs: 5000 });
-    expect(h.run({ type: "host-heartbeat", hostId: "h1", atMs: 4000 })).toMatchObject({ ok: true, value: { effect: "ignored" } });
+    // An older clock reading does not rewind the record, but the heartbeat still counts (its index is kept).
+    expect(h.run({ type: "host-heartbeat", hostId: "h1", atMs: 4000 })).toMatchObject({ ok: true, value: { effect: "applied" } });
+    expect(h.module.getHost("h1")).toMatchObject({ lastHeartbeatMs: 5000, lastHeartbeatIndex: h.index });
     expect(h.module.getHost("h1")?.lastHeartbeatMs).toBe(5000);
     const shrink = h.run({ type: "register-host", hostId: "h1", address: "x", capacity: { vcpus: 1, memoryMib: 8192, diskGib: 100 }, features: [] });
     expect(shrink.ok ? null : shrink.error.message).toBe("host h1 cannot shrink vcpus to 1: 2 is allocated to its VMs");
@@ -209,5 +211,24 @@ describe("cluster module: VM lifecycle", () => {
     // A new placement starts counting afresh.
     h.place("web", "h2");
     expect(h.module.getVm("web")?.lastReportBasedOn).toBe(0);
+  });
+
+  it("a fence decided before the host's latest heartbeat was applied is void: that heartbeat renewed the host's lease", () => {
+    const h = new Harness();
+    h.host("h1");
+    h.vm("web");
+    h.place("web", "h1");
+    h.must({ type: "host-heartbeat", hostId: "h1", atMs: 10 });
+    const decidedAt = h.module.getHost("h1")?.lastHeartbeatIndex ?? -1;
+    expect(decidedAt).toBe(h.index);
+    // A heartbeat the host sent before the leader's decision commits first, then the fence (even with its clock gone back).
+    h.must({ type: "host-heartbeat", hostId: "h1", atMs: 5 });
+    const fence = h.run({ type: "unplace-vm", vmName: "web", hostId: "h1", generation: 1, reason: "host h1 fenced", heartbeatIndex: decidedAt });
+    expect(fence.ok && fence.value).toMatchObject({ effect: "ignored", detail: expect.stringMatching(/is void: the host was heard at index \d+, after the fence was decided/) as unknown as string });
+    expect(h.module.getVm("web")?.placement).toEqual({ hostId: "h1", generation: 1 });
+    // Decided on the latest heartbeat, the fence takes effect.
+    const now = h.module.getHost("h1")?.lastHeartbeatIndex ?? -1;
+    h.must({ type: "unplace-vm", vmName: "web", hostId: "h1", generation: 1, reason: "host h1 fenced", heartbeatIndex: now });
+    expect(h.module.getVm("web")?.placement).toBeNull();
   });
 });

@@ -22,9 +22,13 @@ export function applyHostCommand(state: ClusterState, c: HostCommand, ctx: Apply
   if (host === undefined) return unknownHost(c.hostId);
   switch (c.type) {
     case "host-heartbeat":
-      // Heartbeats may be reordered on the way to the log; an older one must not rewind the clock.
-      if (c.atMs < host.lastHeartbeatMs) return ignored(c.type, `heartbeat at ${c.atMs} ms is older than the recorded ${host.lastHeartbeatMs} ms`);
-      state.putHost({ ...host, lastHeartbeatMs: c.atMs });
+      // Heartbeats may be reordered on the way to the log; an older one must not rewind the clock,
+      // but it still renewed the host's lease (the host counts it), so its index is recorded.
+      if (c.atMs < host.lastHeartbeatMs) {
+        state.putHost({ ...host, lastHeartbeatIndex: ctx.index });
+        return applied(c.type, `host ${host.id} heartbeat at index ${ctx.index}; its clock reading ${c.atMs} ms is older than the recorded ${host.lastHeartbeatMs} ms`);
+      }
+      state.putHost({ ...host, lastHeartbeatMs: c.atMs, lastHeartbeatIndex: ctx.index });
       return applied(c.type, `host ${host.id} heartbeat at ${c.atMs} ms`);
     case "set-host-status":
       if (host.status === c.status) return ignored(c.type, `host ${host.id} is already ${c.status}`);
@@ -57,6 +61,7 @@ function registerHost(state: ClusterState, c: Extract<HostCommand, { type: "regi
       cordoned: false,
       draining: false,
       lastHeartbeatMs: ctx.proposedAtMs,
+      lastHeartbeatIndex: 0,
       registeredAtIndex: ctx.index,
     };
     state.putHost(host);

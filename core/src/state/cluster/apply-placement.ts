@@ -105,6 +105,11 @@ export function unplaceVmCommand(state: ClusterState, c: Cmd<"unplace-vm">, ctx:
     const now = p === null ? "it is not placed" : `it is on ${p.hostId} at generation ${p.generation}`;
     return ok({ command: c.type, effect: "ignored", detail: `unplace of VM ${c.vmName} from ${c.hostId} generation ${c.generation} is stale: ${now}` });
   }
+  const heard = state.hosts.get(c.hostId)?.lastHeartbeatIndex ?? 0;
+  if (c.heartbeatIndex !== undefined && heard > c.heartbeatIndex) {
+    // The host's heartbeat committed after the fence was decided: it holds a fresh lease and may run the VM.
+    return ok({ command: c.type, effect: "ignored", detail: `unplace of VM ${c.vmName} from ${c.hostId} is void: the host was heard at index ${heard}, after the fence was decided (index ${c.heartbeatIndex})` });
+  }
   return ok({ command: c.type, effect: "applied", detail: vacate(state, vm, c.reason, ctx) });
 }
 

@@ -55,7 +55,10 @@ export function stateFromImage(image: unknown): ClusterState {
   img.hosts.forEach((h: HostRecord, i) => {
     if (typeof h?.id !== "string" || !HOST_STATUSES.includes(h.status) || typeof h.capacity !== "object" || !Array.isArray(h.features)) bad(`host ${i} is malformed`);
     if (state.hosts.has(h.id)) bad(`host ${h.id} appears twice`);
-    state.putHost(h);
+    // Images written before lastHeartbeatIndex existed hold none.
+    const lastHeartbeatIndex = h.lastHeartbeatIndex ?? 0;
+    if (!Number.isSafeInteger(lastHeartbeatIndex) || lastHeartbeatIndex < 0) bad(`host ${h.id} has a malformed lastHeartbeatIndex`);
+    state.putHost({ ...h, lastHeartbeatIndex });
   });
   img.vms.forEach((vm: VmRecord, i) => {
     const spec = validateVmSpec(vm?.spec);

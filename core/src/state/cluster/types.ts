@@ -84,7 +84,15 @@ export type ClusterCommand =
   /** The scheduler found no host: the reason is kept in the state for `vm status`. */
   | { readonly type: "set-pending-reason"; readonly vmName: string; readonly generation: number; readonly reason: string }
   | { readonly type: "evict-vm"; readonly vmName: string; readonly reason: string }
-  | { readonly type: "unplace-vm"; readonly vmName: string; readonly hostId: string; readonly generation: number; readonly reason: string }
+  | {
+      readonly type: "unplace-vm";
+      readonly vmName: string;
+      readonly hostId: string;
+      readonly generation: number;
+      readonly reason: string;
+      /** The host's lastHeartbeatIndex when the leader decided to fence it; a later heartbeat voids the decision. Absent in entries from before this field. */
+      readonly heartbeatIndex?: number;
+    }
   | { readonly type: "migrate-vm"; readonly vmName: string; readonly targetHostId: string }
   | {
       readonly type: "report-vm-status";

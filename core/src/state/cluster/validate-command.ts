@@ -68,14 +68,16 @@ function readCommand(type: ClusterCommand["type"], r: ObjectReader): ClusterComm
       return { type, vmName: id(r, "vmName"), generation: r.integer("generation", 0, GENERATION_MAX), reason: r.string("reason", T.REASON_LENGTH_MAX) };
     case "evict-vm":
       return { type, vmName: id(r, "vmName"), reason: r.string("reason", T.REASON_LENGTH_MAX) };
-    case "unplace-vm":
-      return {
+    case "unplace-vm": {
+      const base = {
         type,
         vmName: id(r, "vmName"),
         hostId: id(r, "hostId"),
         generation: r.integer("generation", 1, GENERATION_MAX),
         reason: r.string("reason", T.REASON_LENGTH_MAX),
-      };
+      } as const;
+      return r.raw("heartbeatIndex") === undefined ? base : { ...base, heartbeatIndex: r.integer("heartbeatIndex", 0, Number.MAX_SAFE_INTEGER) };
+    }
     case "migrate-vm":
       return { type, vmName: id(r, "vmName"), targetHostId: id(r, "targetHostId") };
     case "report-vm-status":

@@ -154,12 +154,18 @@ describe("flow control and batching", () => {
 });
 
 describe("acknowledgements the follower did not make", () => {
-  it("a replayed ack claiming entries the follower lacks is corrected by its rejection, and the follower catches up", () => {
+  /** a leads; c was cut off while five entries committed without it. */
+  function withLaggingFollower(): Network {
     const net = new Network(["a", "b", "c"], { config: noPreVote });
     net.elect("a");
     net.isolate("c");
     for (let i = 0; i < 5; i++) net.propose("a", `w${i}`);
     net.deliverAll();
+    return net;
+  }
+
+  it("a replayed ack claiming entries the follower lacks is corrected by its rejection, and the follower catches up", () => {
+    const net = withLaggingFollower();
     net.tickAll(2);
     const last = net.raft("a").status().lastIndex;
     expect(net.raft("c").status().lastIndex).toBeLessThan(last);
@@ -176,11 +182,7 @@ describe("acknowledgements the follower did not make", () => {
   });
 
   it("duplicates of a rejection that moves nothing do not each trigger a resend", () => {
-    const net = new Network(["a", "b", "c"], { config: noPreVote });
-    net.elect("a");
-    net.isolate("c");
-    for (let i = 0; i < 5; i++) net.propose("a", `w${i}`);
-    net.deliverAll();
+    const net = withLaggingFollower();
     net.recover();
     net.propose("a", "probe-me");
     net.processReady("a");

@@ -123,7 +123,7 @@ export class VmController {
       // Not wanted here and nothing running: say "stopped" (even after a failure) so the state can release the host.
       obs.status = "stopped";
     }
-    this.maybeReport(vm, obs);
+    this.maybeReport(vm, obs, !shouldRun && local === undefined);
   }
 
   private start(vm: VmRecord, obs: Observed): void {
@@ -257,10 +257,12 @@ export class VmController {
   }
 
   /** Report until the replicated state shows what this host sees; a lost report is simply sent again. */
-  private maybeReport(vm: VmRecord, obs: Observed): void {
+  private maybeReport(vm: VmRecord, obs: Observed, releasable: boolean): void {
     if (this.fencedNow || obs.status === "scheduled") return;
-    // An unacknowledged exit is re-reported even if the state already shows that status from an earlier exit.
-    if (obs.status === vm.status && !obs.exitUnacknowledged) return;
+    // An unacknowledged exit is re-reported even if the state already shows that status from an earlier exit,
+    // and so is "stopped" while the state still holds a VM this host no longer runs (a move or a stop to finish):
+    // only a report applied while the move is pending releases the host.
+    if (obs.status === vm.status && !obs.exitUnacknowledged && !releasable) return;
     const now = this.runtime.clock.monotonicMs();
     if (obs.lastReportedStatus === obs.status && now - obs.lastReportMonoMs < this.config.reportRetryMs) return;
     obs.lastReportMonoMs = now;

@@ -18,8 +18,11 @@ export class ByteWriter {
   view = new DataView(this.bytes.buffer);
   at = 0;
 
-  reset(at: number): void {
-    this.at = at;
+  /** Start a new encode, leaving `headerBytes` bytes of room in front (for a frame header written last). */
+  begin(headerBytes: number): void {
+    this.at = 0;
+    this.reserve(headerBytes);
+    this.at = headerBytes;
   }
 
   reserve(n: number): void {

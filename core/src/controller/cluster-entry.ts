@@ -7,9 +7,8 @@ import type { ApplyOutcome } from "../state/state-machine";
 /** The cluster command an applied entry carried, if it was one and took effect (not refused, not ignored as stale). */
 export function effectiveClusterCommand(outcome: ApplyOutcome, entry: Entry): ClusterCommand | null {
   const command = appliedClusterCommand(outcome, entry);
-  if (command === null || outcome.result === null || !outcome.result.ok) return null;
-  const effect = (outcome.result.value as { effect?: unknown } | null)?.effect;
-  return effect === "ignored" ? null : command;
+  if (command === null || !outcome.result?.ok) return null;
+  return (outcome.result.value as { effect?: unknown } | null)?.effect === "ignored" ? null : command;
 }
 
 /** The cluster command an applied entry carried, if it was one and applied without error. */

@@ -108,7 +108,7 @@ export class BlixardNode {
     }
     this.store = store;
     const c = this.config;
-    if (c.readMode === "lease" && leaseDurationMs(c.electionTimeoutTicks, c.tickIntervalMs, c.maxClockDriftPpm) < 1) {
+    if (c.readMode === "lease" && this.leaseMs() < 1) {
       return this.failStart(
         blixardError("invalid-node-config", `node ${this.nodeId}: readMode "lease" needs a lease longer than 0 ms; the election timeout (${c.electionTimeoutTicks} ticks of ${c.tickIntervalMs} ms) is too short for it`, {
           nodeId: this.nodeId,
@@ -393,8 +393,14 @@ export class BlixardNode {
       maxUncommittedEntries: c.maxUncommittedEntries,
       snapshotChunkBytes: c.snapshotChunkBytes,
       random: this.runtime.random,
-      leaseReads: c.readMode === "lease" ? { leaseMs: leaseDurationMs(c.electionTimeoutTicks, c.tickIntervalMs, c.maxClockDriftPpm), nowMs: () => this.runtime.clock.monotonicMs() } : null,
+      leaseReads: c.readMode === "lease" ? { leaseMs: this.leaseMs(), nowMs: () => this.runtime.clock.monotonicMs() } : null,
     };
+  }
+
+  /** The read lease these timeouts and this drift bound allow (used only with readMode "lease"). */
+  private leaseMs(): number {
+    const c = this.config;
+    return leaseDurationMs(c.electionTimeoutTicks, c.tickIntervalMs, c.maxClockDriftPpm);
   }
 
   private failStart(error: BlixardError): Result<void> {

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "../errors";
-import type { EntryKind } from "../raft/log-types";
+import { ENTRY_KINDS } from "../raft/log-types";
 import { raftMessageTypes, type RaftMessage, type RaftMessageType } from "../raft/messages";
 import { ByteReader, ByteWriter, Malformed } from "../codec/bytes";
 import { wireError } from "./wire-errors";
@@ -23,7 +23,6 @@ import type { WireError } from "./wire-types";
  */
 export const binaryRaftTag = 0xb1;
 
-const entryKinds: readonly EntryKind[] = ["normal", "config", "noop"];
 type Field = readonly [name: string, codec: "num" | "bool" | "nstr" | "entries"];
 
 const fieldsOf: Partial<Record<RaftMessageType, readonly Field[]>> = {
@@ -55,9 +54,7 @@ export function encodeRaftBinary<T>(m: RaftMessage, headerBytes: number, seal: (
   const fields = fieldsOf[m.type];
   if (fields === undefined) return null;
   const w = scratch;
-  w.reset(0);
-  w.reserve(headerBytes);
-  w.reset(headerBytes);
+  w.begin(headerBytes);
   w.u8(binaryRaftTag);
   w.u8(raftMessageTypes.indexOf(m.type));
   w.string(m.from, 2);
@@ -80,7 +77,7 @@ export function encodeRaftBinary<T>(m: RaftMessage, headerBytes: number, seal: (
       for (const e of entries) {
         w.num(e.index);
         w.num(e.term);
-        w.u8(entryKinds.indexOf(e.kind));
+        w.u8(ENTRY_KINDS.indexOf(e.kind));
         w.string(e.data, 4);
       }
     }
@@ -123,7 +120,7 @@ function readEntries(r: ByteReader, maxEntries: number): unknown[] {
     const index = r.num("entry index");
     const term = r.num("entry term");
     const kindCode = r.u8("entry kind");
-    const kind = entryKinds[kindCode];
+    const kind = ENTRY_KINDS[kindCode];
     if (kind === undefined) throw new Malformed(`entry kind code ${kindCode} is unknown`);
     entries[i] = { index, term, kind, data: r.string(4, "entry data") };
   }

@@ -6,6 +6,9 @@ export type NodeId = string;
 
 export type EntryKind = "normal" | "config" | "noop";
 
+/** Every entry kind. The order is part of the binary wire and storage layouts (a kind is stored as its position). */
+export const ENTRY_KINDS: readonly EntryKind[] = ["normal", "config", "noop"];
+
 export interface Entry {
   readonly index: number;
   readonly term: number;

@@ -1,6 +1,6 @@
 import { blixardError, err, ok, type Result } from "../errors";
 import { decodeConfigEntry, parseClusterConfig } from "./cluster-config";
-import type { Entry, EntryKind, SnapshotMeta } from "./log-types";
+import { ENTRY_KINDS, type Entry, type EntryKind, type SnapshotMeta } from "./log-types";
 import {
   maxEntriesPerMessage,
   maxEntryDataBytes,
@@ -66,7 +66,6 @@ function nullableStr(o: Obj, key: string, field: string, maxLength: number): str
   return o[key] === null ? null : str(o, key, field, 1, maxLength);
 }
 
-const entryKinds: readonly EntryKind[] = ["normal", "config", "noop"];
 
 function parseEntries(o: Obj, prevLogIndex: number, term: number): Entry[] {
   const v = o.entries;
@@ -83,7 +82,7 @@ function parseEntries(o: Obj, prevLogIndex: number, term: number): Entry[] {
       fail(`'${field}term' must be 1..${term} and not below the previous entry's term ${prevTerm}, got ${entryTerm}`);
     }
     prevTerm = entryTerm;
-    if (!entryKinds.includes(e.kind as EntryKind)) fail(`'${field}kind' must be one of ${entryKinds.join(", ")}, got ${describe(e.kind)}`);
+    if (!ENTRY_KINDS.includes(e.kind as EntryKind)) fail(`'${field}kind' must be one of ${ENTRY_KINDS.join(", ")}, got ${describe(e.kind)}`);
     const data = str(e, "data", field, 0, maxEntryDataBytes);
     if (e.kind === "config") {
       const decoded = decodeConfigEntry(data);

@@ -85,20 +85,13 @@ export class Progress {
   maybeDecrTo(rejected: number, matchHint: number): boolean {
     if (this.state === "replicate") {
       if (rejected < this.match) return false; // stale: answers an append sent before the latest ack
-      // A rejection of the entry at match itself: the ack it rests on is not to be trusted (see below).
-      if (rejected === this.match) this.match = Math.min(this.match, matchHint, rejected - 1);
+      // A rejection of the entry at match itself: the ack it rests on is not to be trusted.
+      if (rejected === this.match) this.distrustMatch(rejected, matchHint);
       this.next = this.match + 1;
       return true;
     }
     if (this.next - 1 !== rejected) return false;
-    if (rejected <= this.match) {
-      // The follower denies an entry it is on record as holding: that record came
-      // from an acknowledgement it did not make in this life (a message replayed
-      // from before it was wiped) or its disk lost data. Believe the denial:
-      // match only feeds future commit decisions, so lowering it is safe, while
-      // keeping it would re-send the same probe forever.
-      this.match = Math.min(this.match, matchHint, rejected - 1);
-    }
+    if (rejected <= this.match) this.distrustMatch(rejected, matchHint);
     const next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1);
     // A rejection that moves nothing (a duplicate) waits for the next heartbeat round:
     // answering every copy at once lets a duplicating link multiply the traffic.
@@ -106,6 +99,17 @@ export class Progress {
     this.next = next;
     this.probeSent = false;
     return true;
+  }
+
+  /**
+   * The follower denies an entry it is on record as holding: that record came
+   * from an acknowledgement it did not make in this life (a message replayed
+   * from before it was wiped) or its disk lost data. Believe the denial: match
+   * only feeds future commit decisions, so lowering it is safe, while keeping
+   * it would re-send the same probe forever.
+   */
+  private distrustMatch(rejected: number, matchHint: number): void {
+    this.match = Math.min(this.match, matchHint, rejected - 1);
   }
 
   isPaused(): boolean {

@@ -41,12 +41,19 @@ export function hasQuorum(config: ClusterConfig, acks: ReadonlySet<NodeId>): boo
 
 /** The highest index held by a majority (of each voter set), given each voter's match index. */
 export function quorumMatchIndex(config: ClusterConfig, matchOf: (id: NodeId) => number): number {
-  let result = Number.MAX_SAFE_INTEGER;
+  return Math.min(Number.MAX_SAFE_INTEGER, quorumValue(config, matchOf, 0));
+}
+
+/**
+ * The largest v such that a majority of each voter set has valueOf(id) >= v;
+ * `none` when a voter set is empty (no majority can exist).
+ */
+export function quorumValue(config: ClusterConfig, valueOf: (id: NodeId) => number, none: number): number {
+  let result = Number.POSITIVE_INFINITY;
   for (const voters of majorities(config)) {
-    if (voters.length === 0) return 0;
-    const matches = voters.map(matchOf).sort((a, b) => b - a);
-    const quorumSize = Math.floor(voters.length / 2) + 1;
-    result = Math.min(result, matches[quorumSize - 1] ?? 0);
+    if (voters.length === 0) return none;
+    const values = voters.map(valueOf).sort((a, b) => b - a);
+    result = Math.min(result, values[Math.floor(voters.length / 2)] ?? none);
   }
   return result;
 }

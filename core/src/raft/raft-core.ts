@@ -36,7 +36,7 @@ export class RaftCore {
 
   electionElapsed = 0;
   heartbeatElapsed = 0;
-  /** Ticks since this Raft was built: with lease reads, no vote is granted in the first election timeout. */
+  /** Ticks since this Raft was built, counted up to an election timeout: with lease reads, no vote is granted before then. */
   ticksSinceStart = 0;
   /** Heartbeat rounds sent by this node, ever (never reset, so an old echo never matches a new round). */
   heartbeatRound = 0;

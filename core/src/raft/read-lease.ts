@@ -1,4 +1,5 @@
 import type { NodeId } from "./log-types";
+import { quorumValue } from "./quorum";
 import type { RaftCore } from "./raft-core";
 
 /**
@@ -74,23 +75,13 @@ export function leaseValid(r: RaftCore): boolean {
   if (!r.committedInCurrentTerm() || r.configIndex > r.log.committed) return false;
   dropAcksFromOlderConfig(r);
   const now = lease.nowMs();
-  return now < quorumAckMs(r, now) + lease.leaseMs;
+  const ackMsOf = (id: NodeId) => (id === r.id ? now : (r.progress.get(id)?.leaseAckMs ?? Number.NEGATIVE_INFINITY));
+  // The latest time a majority of each voter set acknowledged (the leader itself counts as now).
+  return now < quorumValue(r.config, ackMsOf, Number.NEGATIVE_INFINITY) + lease.leaseMs;
 }
 
 function dropAcksFromOlderConfig(r: RaftCore): void {
   if (r.leaseAcksConfigIndex === r.configIndex) return;
   r.leaseAcksConfigIndex = r.configIndex;
   for (const pr of r.progress.values()) pr.leaseAckMs = Number.NEGATIVE_INFINITY;
-}
-
-/** The latest time a majority of each voter set acknowledged (the leader counts as `now`). */
-function quorumAckMs(r: RaftCore, now: number): number {
-  const sets = r.config.votersOutgoing.length > 0 ? [r.config.voters, r.config.votersOutgoing] : [r.config.voters];
-  let result = Number.POSITIVE_INFINITY;
-  for (const voters of sets) {
-    if (voters.length === 0) return Number.NEGATIVE_INFINITY;
-    const acks = voters.map((id) => (id === r.id ? now : (r.progress.get(id)?.leaseAckMs ?? Number.NEGATIVE_INFINITY))).sort((a, b) => b - a);
-    result = Math.min(result, acks[Math.floor(voters.length / 2)] ?? Number.NEGATIVE_INFINITY);
-  }
-  return result;
 }

@@ -115,7 +115,7 @@ function stepLeader(r: RaftCore, m: RaftMessage): Result<void> {
 }
 
 export function tick(r: RaftCore): void {
-  if (r.ticksSinceStart < Number.MAX_SAFE_INTEGER) r.ticksSinceStart++;
+  if (r.ticksSinceStart < r.cfg.electionTimeoutTicks) r.ticksSinceStart++;
   if (r.role === "leader") tickLeader(r);
   else tickElection(r);
 }

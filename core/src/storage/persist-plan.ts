@@ -1,5 +1,5 @@
 import { err, ok, type BlixardError, type Result } from "../errors";
-import type { Entry, EntryKind, HardState, Snapshot } from "../raft/log-types";
+import { ENTRY_KINDS, type Entry, type HardState, type Snapshot } from "../raft/log-types";
 import { encodeFrame, FRAME_HEADER_BYTES } from "./framing";
 import { encodeHardStateFrame, encodeLogRecordFrame } from "./record-binary";
 import { encodeSnapshot, isIndex, type LogRecord } from "./records";
@@ -38,7 +38,6 @@ interface LogAfterSnapshot {
   termAt(index: number): number | undefined;
 }
 
-const ENTRY_KINDS: readonly EntryKind[] = ["normal", "config", "noop"];
 
 export function planPersist(view: StoredView, input: PersistInput): Result<PersistPlan> {
   const snapshot = input.snapshot ? planSnapshot(view, input.snapshot) : ok(null);

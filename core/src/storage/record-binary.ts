@@ -1,5 +1,5 @@
 import { ByteReader, ByteWriter, Malformed } from "../codec/bytes";
-import type { EntryKind, HardState } from "../raft/log-types";
+import { ENTRY_KINDS, type HardState } from "../raft/log-types";
 import { FRAME_HEADER_BYTES, sealFrame } from "./framing";
 import type { LogRecord } from "./records";
 
@@ -18,13 +18,13 @@ import type { LogRecord } from "./records";
 export const LOG_RECORD_TAG = 0xb2;
 export const HARD_STATE_TAG = 0xb3;
 
-const ENTRY_KINDS: readonly EntryKind[] = ["normal", "config", "noop"];
 const RECORD_TYPES: readonly LogRecord["type"][] = ["entry", "truncate", "restart"];
 const scratch = new ByteWriter();
 
 /** The whole frame (header and payload) for one log record. */
 export function encodeLogRecordFrame(record: LogRecord): Uint8Array {
-  const w = start();
+  const w = scratch;
+  w.begin(FRAME_HEADER_BYTES);
   w.u8(LOG_RECORD_TAG);
   w.u8(RECORD_TYPES.indexOf(record.type));
   w.u8(record.end ? 1 : 0);
@@ -43,7 +43,8 @@ export function encodeLogRecordFrame(record: LogRecord): Uint8Array {
 }
 
 export function encodeHardStateFrame(hardState: HardState): Uint8Array {
-  const w = start();
+  const w = scratch;
+  w.begin(FRAME_HEADER_BYTES);
   w.u8(HARD_STATE_TAG);
   w.num(hardState.term);
   w.num(hardState.commit);
@@ -53,13 +54,6 @@ export function encodeHardStateFrame(hardState: HardState): Uint8Array {
     w.string(hardState.votedFor, 2);
   }
   return sealFrame(w.bytes, w.at);
-}
-
-function start(): ByteWriter {
-  scratch.reset(0);
-  scratch.reserve(FRAME_HEADER_BYTES);
-  scratch.reset(FRAME_HEADER_BYTES);
-  return scratch;
 }
 
 /** Shapes only: the caller (records.ts) checks ranges. Returns a problem string on bad bytes. */

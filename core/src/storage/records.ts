@@ -1,4 +1,4 @@
-import type { ClusterConfig, Entry, EntryKind, HardState, Snapshot } from "../raft/log-types";
+import { ENTRY_KINDS, type ClusterConfig, type Entry, type EntryKind, type HardState, type Snapshot } from "../raft/log-types";
 import { decodeBinaryHardState, decodeBinaryLogRecord, HARD_STATE_TAG, LOG_RECORD_TAG } from "./record-binary";
 
 /**
@@ -21,7 +21,6 @@ type Json = Record<string, unknown>;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const ENTRY_KINDS: readonly EntryKind[] = ["normal", "config", "noop"];
 
 /** The JSON layout data directories written before record-binary.ts hold; still read, written only by tests. */
 export function encodeLogRecord(record: LogRecord): Uint8Array {

@@ -1,4 +1,5 @@
 import type { CommandModule } from "yargs";
+import { NODE_READ_MODES } from "@blixard/core";
 import { DEFAULT_CLUSTER_ID } from "@blixard/runtime-real";
 import { NODE_BACKENDS, parseNodeArgs, type RawNodeArgs } from "../node/node-args";
 import { runNode, stopSignals } from "../node/run-node";
@@ -27,7 +28,7 @@ export const nodeCommand: CommandModule<object, RawNodeArgs> = {
       .option("read-mode", {
         type: "string",
         default: "read-index",
-        choices: ["read-index", "lease"],
+        choices: NODE_READ_MODES,
         describe: "linearizable reads: read-index (a heartbeat round per read) or lease (no round while a quorum's lease holds; assumes clocks drift apart by at most 1000 ppm). Use the same on every node",
       })
       .option("trace-file", { type: "string", describe: "append the JSON-lines trace here instead of stderr" })

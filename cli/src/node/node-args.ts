@@ -9,6 +9,8 @@ import {
   PEER_ADDRESS_LENGTH_MAX,
   type BlixardError,
   type LaunchBackend,
+  NODE_READ_MODES,
+  type NodeReadMode,
   type Resources,
   type Result,
 } from "@blixard/core";
@@ -61,11 +63,10 @@ export interface NodeLaunch {
   readonly metricsPort: number | null;
   readonly traceFile: string | null;
   /** Linearizable read path; every node of a cluster must use the same one. */
-  readonly readMode: (typeof READ_MODES)[number];
+  readonly readMode: NodeReadMode;
 }
 
 export const NODE_BACKENDS = ["process", "qemu-direct", "microvm-nix"] as const;
-export const READ_MODES = ["read-index", "lease"] as const;
 /** A static cluster this big is a mistake; Raft clusters are 3, 5 or 7 voters. */
 export const NODE_PEERS_MAX = 15;
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -98,7 +99,7 @@ export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
   const advertise = parseAdvertise(raw.advertise);
   if (!advertise.ok) return advertise;
   const readMode = raw.readMode ?? "read-index";
-  if (!READ_MODES.includes(readMode as never)) return bad(`--read-mode must be one of ${READ_MODES.join(", ")}, got ${show(raw.readMode)}`);
+  if (!NODE_READ_MODES.includes(readMode as never)) return bad(`--read-mode must be one of ${NODE_READ_MODES.join(", ")}, got ${show(raw.readMode)}`);
   return ok({
     nodeId,
     listen: listen.value,

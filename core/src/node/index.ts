@@ -1,5 +1,5 @@
 export { BlixardNode, type NodeHealth, type NodeOptions } from "./blixard-node";
-export { defaultNodeConfig, type NodeConfig } from "./node-config";
+export { defaultNodeConfig, NODE_READ_MODES, type NodeConfig, type NodeReadMode } from "./node-config";
 export type { NodeObserver, RaftLogView } from "./node-observer";
 export { defaultModules, type NodeService } from "./node-service";
 export {

@@ -1,5 +1,9 @@
 import type { NodeId } from "../raft/log-types";
 
+/** The linearizable read paths a node offers (see NodeConfig.readMode). */
+export const NODE_READ_MODES = ["read-index", "lease"] as const;
+export type NodeReadMode = (typeof NODE_READ_MODES)[number];
+
 /** Tunables of one Blixard node. Every bound carries its unit. */
 export interface NodeConfig {
   readonly nodeId: NodeId;
@@ -30,7 +34,7 @@ export interface NodeConfig {
    * holds (raft/read-lease.ts), which is safe only while clocks run apart by
    * at most maxClockDriftPpm. Every node of a cluster must use the same mode.
    */
-  readonly readMode: "read-index" | "lease";
+  readonly readMode: NodeReadMode;
   /** The clock-rate bound lease reads (and the controllers' fencing) rely on, in parts per million. */
   readonly maxClockDriftPpm: number;
 }

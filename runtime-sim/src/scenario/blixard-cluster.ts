@@ -1,11 +1,9 @@
-import { BlixardNode, defaultNodeConfig, type Entry, type NodeConfig, type NodeObserver, type NodeOptions } from "@blixard/core";
+import { BlixardNode, defaultNodeConfig, NODE_READ_MODES, type Entry, type NodeConfig, type NodeObserver, type NodeOptions } from "@blixard/core";
 import type { Simulation } from "../simulation";
 import { RaftSafetyChecker } from "./checkers/raft-safety";
 
 /** Entries applied between snapshots, one drawn per run. */
 const SNAPSHOT_THRESHOLDS = [64, 200, 1000] as const;
-/** Linearizable read path, one drawn per run (unless the options fix it): both are checked under every fault. */
-const READ_MODES = ["read-index", "lease"] as const;
 
 export interface BlixardClusterOptions {
   /** Overrides applied to every node's default config. */
@@ -41,7 +39,8 @@ export class BlixardCluster {
     this.allNodeIds = [...initialVoters];
     // Swarm-drawn: small thresholds make compaction and InstallSnapshot to lagging followers routine.
     this.snapshotThresholdEntries = SNAPSHOT_THRESHOLDS[sim.streams.stream("cluster/snapshot-threshold").nextInt(0, SNAPSHOT_THRESHOLDS.length - 1)] ?? 1000;
-    this.readMode = options.nodeConfig?.readMode ?? READ_MODES[sim.streams.stream("cluster/read-mode").nextInt(0, READ_MODES.length - 1)] ?? "read-index";
+    // The read path is drawn per run (unless the options fix it): both are checked under every fault.
+    this.readMode = options.nodeConfig?.readMode ?? NODE_READ_MODES[sim.streams.stream("cluster/read-mode").nextInt(0, NODE_READ_MODES.length - 1)] ?? "read-index";
     sim.traceWorld("cluster.config", `readMode=${this.readMode} snapshotThresholdEntries=${this.snapshotThresholdEntries}`);
     const safety = this.safety;
     const watchers = this.applyWatchers;

@@ -135,8 +135,7 @@ export class Simulation {
   }
 
   scheduleAt(atUs: VirtualUs, label: string, fire: () => void): EventHandle {
-    const event = this.loop.push(atUs, label, null, -1, "", fire);
-    return { cancel: () => void (event.cancelled = true) };
+    return this.loop.push(atUs, label, null, -1, "", fire);
   }
 
   runUntil(atUs: VirtualUs): boolean {
@@ -354,10 +353,7 @@ export class Simulation {
   private clockHost(id: string, incarnation: number): ClockHost {
     return {
       nowUs: () => this.loop.nowUs(),
-      scheduleNodeEvent: (atUs, label, fire) => {
-        const event = this.loop.push(atUs, label, id, incarnation, "", fire);
-        return { cancel: () => void (event.cancelled = true) };
-      },
+      scheduleNodeEvent: (atUs, label, fire) => this.loop.push(atUs, label, id, incarnation, "", fire),
     };
   }
 

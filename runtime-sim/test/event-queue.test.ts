@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EventQueue, type QueuedEvent } from "../src/world/event-queue";
+import { EventQueue, QueuedEvent } from "../src/world/event-queue";
 
-const event = (atUs: number, seq: number): QueuedEvent => ({ atUs, seq, label: "e", detail: "", nodeId: null, incarnation: -1, cancelled: false, fire: () => {} });
+const event = (atUs: number, seq: number): QueuedEvent => new QueuedEvent(atUs, seq, "e", null, -1, "", () => {});
 
 describe("EventQueue", () => {
   it("pops in (time, seq) order for any push order", () => {

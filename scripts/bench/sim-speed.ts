@@ -1,6 +1,6 @@
 import type { Runtime } from "../../core/src/index";
 import { DEFAULT_RUN_OPTIONS, runSimulation, Simulation } from "../../runtime-sim/src/index";
-import { EventQueue, type QueuedEvent } from "../../runtime-sim/src/world/event-queue";
+import { EventQueue, QueuedEvent } from "../../runtime-sim/src/world/event-queue";
 import type { Bench, BenchMeasurement } from "../bench";
 
 const TARGET_EVENTS_PER_SECOND = 500_000;
@@ -24,7 +24,7 @@ function bareHeap(events: number, concurrent: number): number {
   let x = 12345;
   const next = (now: number): QueuedEvent => {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return { atUs: now + (x % 1000) + 1, seq: seq++, label: "e", detail: "", nodeId: null, incarnation: -1, cancelled: false, fire: noop };
+    return new QueuedEvent(now + (x % 1000) + 1, seq++, "e", null, -1, "", noop);
   };
   for (let i = 0; i < concurrent; i++) queue.push(next(0));
   for (let i = 0; i < events; i++) {

@@ -52,6 +52,11 @@ export class BlixardNode {
   private snapshotReplacedState = false;
   private readonly membership: MembershipDriver;
   private readonly gateway: ClientGateway;
+  private readonly logViewValue: RaftLogView = {
+    firstIndex: () => this.raft?.firstIndex ?? 1,
+    lastIndex: () => this.raft?.lastIndex ?? 0,
+    termAt: (index) => this.raft?.logTermAt(index),
+  };
 
   constructor(
     readonly runtime: Runtime,
@@ -183,13 +188,9 @@ export class BlixardNode {
     return config !== undefined && isMember(config, id);
   }
 
+  /** A live view of this node's Raft log (one object per node: observers get it on every persist). */
   logView(): RaftLogView {
-    const raft = this.raft;
-    return {
-      firstIndex: () => raft?.firstIndex ?? 1,
-      lastIndex: () => raft?.lastIndex ?? 0,
-      termAt: (index) => raft?.logTermAt(index),
-    };
+    return this.logViewValue;
   }
 
   /**
@@ -292,7 +293,7 @@ export class BlixardNode {
 
   private persist(store: RaftLogStore, rd: Ready): boolean {
     if (rd.hardState === null && rd.entriesToPersist.length === 0 && rd.snapshotToPersist === null) return true;
-    const persisted = store.persist({ ...(rd.hardState === null ? {} : { hardState: rd.hardState }), entries: rd.entriesToPersist, snapshot: rd.snapshotToPersist });
+    const persisted = store.persist(rd.hardState === null ? { entries: rd.entriesToPersist, snapshot: rd.snapshotToPersist } : { hardState: rd.hardState, entries: rd.entriesToPersist, snapshot: rd.snapshotToPersist });
     if (!persisted.ok) {
       this.failServing(persisted.error);
       return false;

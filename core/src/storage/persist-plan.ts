@@ -51,14 +51,16 @@ export function planPersist(view: StoredView, input: PersistInput): Result<Persi
   const hardStateCheck = checkHardState(view, hardState, lastIndex);
   if (!hardStateCheck.ok) return hardStateCheck;
 
+  // The last record carries `end` (see records.ts); entries come last when there are any.
   const records: LogRecord[] = [];
+  const first = entries[0];
+  const truncates = first !== undefined && first.index <= afterSnapshot.lastIndex;
   if (snapshot.value && !snapshot.value.keepSuffix) {
     const { index, term } = snapshot.value.value.meta;
-    records.push({ type: "restart", snapshotIndex: index, snapshotTerm: term, end: false });
+    records.push({ type: "restart", snapshotIndex: index, snapshotTerm: term, end: !truncates && entries.length === 0 });
   }
-  const first = entries[0];
-  if (first && first.index <= afterSnapshot.lastIndex) records.push({ type: "truncate", fromIndex: first.index, end: false });
-  for (const entry of entries) records.push({ type: "entry", entry: copyEntry(entry), end: false });
+  if (truncates) records.push({ type: "truncate", fromIndex: first.index, end: entries.length === 0 });
+  for (let k = 0; k < entries.length; k++) records.push({ type: "entry", entry: copyEntry(entries[k] as Entry), end: k === entries.length - 1 });
   const encoded = encodeRecords(view, records);
   if (!encoded.ok) return encoded;
 
@@ -92,7 +94,7 @@ function planSnapshot(view: StoredView, snapshot: Snapshot): Result<NonNullable<
 }
 
 function logAfterSnapshot(log: TermLog, snapshot: PersistPlan["snapshot"]): LogAfterSnapshot {
-  if (snapshot === null) return { baseIndex: log.baseIndex, lastIndex: log.lastIndex, termAt: (i) => log.termAt(i) };
+  if (snapshot === null) return log;
   const { index, term } = snapshot.value.meta;
   const lastIndex = snapshot.keepSuffix ? log.lastIndex : index;
   return {
@@ -143,7 +145,7 @@ function checkHardState(view: StoredView, next: HardState, lastIndex: number): R
 function encodeRecords(view: StoredView, records: LogRecord[]): Result<PersistPlan["records"]> {
   const encoded: Array<{ record: LogRecord; frame: Uint8Array }> = [];
   for (let k = 0; k < records.length; k++) {
-    const record = k === records.length - 1 ? { ...(records[k] as LogRecord), end: true } : (records[k] as LogRecord);
+    const record = records[k] as LogRecord;
     const frame = encodeLogRecordFrame(record);
     const payloadBytes = frame.length - FRAME_HEADER_BYTES;
     if (payloadBytes > view.options.maxRecordBytes) {

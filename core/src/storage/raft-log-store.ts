@@ -48,15 +48,24 @@ export interface OpenedStore {
 export class RaftLogStore {
   private failure: BlixardError | null = null;
 
+  // log, hardState, hardStateOnDisk and options are public read-only so the store is its own StoredView (persist-plan.ts).
   private constructor(
     private readonly disk: Disk,
     readonly nodeId: string,
-    private readonly options: StorageOptions,
-    private readonly log: TermLog,
+    readonly options: StorageOptions,
+    readonly log: TermLog,
     private readonly segments: SegmentIndex,
-    private hardState: HardState,
-    private hardStateOnDisk: boolean,
+    private hardStateValue: HardState,
+    private hardStateDurable: boolean,
   ) {}
+
+  get hardState(): HardState {
+    return this.hardStateValue;
+  }
+
+  get hardStateOnDisk(): boolean {
+    return this.hardStateDurable;
+  }
 
   static open(disk: Disk, nodeId: string, overrides: Partial<StorageOptions> = {}): Result<OpenedStore> {
     const options = resolveStorageOptions(nodeId, overrides);
@@ -80,15 +89,21 @@ export class RaftLogStore {
   /** Makes one Ready's hard state, entries and snapshot durable with a single sync. */
   persist(input: PersistInput): Result<void> {
     if (this.failure) return err(this.failure);
-    const plan = planPersist(this.view(), input);
+    const plan = planPersist(this, input);
     if (!plan.ok) return plan;
-    return this.writing("persist", () => this.applyPersist(plan.value));
+    // Inline rather than through writing(): this runs on every Ready of every node.
+    try {
+      this.applyPersist(plan.value);
+      return ok(undefined);
+    } catch (error) {
+      return this.poisoned("persist", error);
+    }
   }
 
   /** Records the application's own snapshot at index i and drops the log up to i. */
   compact(snapshot: Snapshot): Result<void> {
     if (this.failure) return err(this.failure);
-    const plan = planCompaction(this.view(), snapshot);
+    const plan = planCompaction(this, snapshot);
     if (!plan.ok) return plan;
     const { index, term } = snapshot.meta;
     return this.writing("compact", () => {
@@ -112,19 +127,14 @@ export class RaftLogStore {
     };
   }
 
-  private view() {
-    const { nodeId, log, hardState, hardStateOnDisk, options } = this;
-    return { nodeId, log, hardState, hardStateOnDisk, options };
-  }
-
   private applyPersist(plan: PersistPlan): void {
     this.appendRecords(plan.records);
     if (plan.snapshot) this.disk.overwrite(SNAPSHOT_FILE, plan.snapshot.frame);
     if (plan.hardStateFrame) this.disk.overwrite(HARD_STATE_FILE, plan.hardStateFrame);
     // A commit-only change writes nothing (see persist-plan.ts), so it needs no fsync either.
     if (plan.records.length > 0 || plan.snapshot || plan.hardStateFrame) this.disk.sync();
-    this.hardState = plan.hardState;
-    this.hardStateOnDisk = true;
+    this.hardStateValue = plan.hardState;
+    this.hardStateDurable = true;
     if (plan.snapshot) {
       const { index, term } = plan.snapshot.value.meta;
       this.log.rebase(index, term, plan.snapshot.keepSuffix);
@@ -169,25 +179,36 @@ export class RaftLogStore {
 
   /** Runs a write; a device failure poisons the store (see the class comment). */
   private writing(op: string, write: () => void): Result<void> {
-    const outcome = guardIo(this.nodeId, op, () => {
+    try {
       write();
       return ok(undefined);
-    });
-    if (!outcome.ok) this.failure = outcome.error;
-    return outcome;
+    } catch (error) {
+      return this.poisoned(op, error);
+    }
   }
+
+  private poisoned(op: string, error: unknown): Result<never> {
+    const failed = ioFailure(this.nodeId, op, error);
+    this.failure = failed;
+    return err(failed);
+  }
+}
+
+/** A DiskIoError as the store's error value; anything else is a bug and propagates. */
+function ioFailure(nodeId: string, op: string, error: unknown): BlixardError {
+  if (!(error instanceof DiskIoError)) throw error;
+  return {
+    code: "storage-io-failed",
+    message: `raft storage ${op} on node ${nodeId} failed: ${error.message}`,
+    nodeId,
+    hint: "the disk failed mid-write; restart the node so it recovers its state from what is durable, and check the device",
+  };
 }
 
 function guardIo<T>(nodeId: string, op: string, run: () => Result<T>): Result<T> {
   try {
     return run();
   } catch (error) {
-    if (!(error instanceof DiskIoError)) throw error;
-    return err({
-      code: "storage-io-failed",
-      message: `raft storage ${op} on node ${nodeId} failed: ${error.message}`,
-      nodeId,
-      hint: "the disk failed mid-write; restart the node so it recovers its state from what is durable, and check the device",
-    });
+    return err(ioFailure(nodeId, op, error));
   }
 }

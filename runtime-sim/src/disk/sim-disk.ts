@@ -148,7 +148,8 @@ export class SimDisk {
       this.trace("disk.sync-failed", "injected device error");
       throw new DiskIoError(this.nodeId, "sync", "*", "injected device error (fsync returned EIO)");
     }
-    for (const [name, state] of [...this.files]) {
+    // Deleting the entry being visited is safe while iterating a Map (no copy: this runs on every persist).
+    for (const [name, state] of this.files) {
       if (!state.dirty) continue;
       if (state.current === null) {
         this.files.delete(name);

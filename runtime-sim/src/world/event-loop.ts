@@ -1,6 +1,6 @@
 import { InvariantViolation } from "@blixard/core";
 import type { Trace } from "../trace/trace";
-import { EventQueue, type QueuedEvent } from "./event-queue";
+import { EventQueue, QueuedEvent } from "./event-queue";
 import type { Check, FailureKind, SimFailure } from "./failure";
 import { assertVirtualUs, type VirtualUs } from "./time";
 
@@ -58,7 +58,7 @@ export class EventLoop {
     if (!(atUs >= this.now) || !Number.isSafeInteger(atUs)) {
       throw new RangeError(`event "${label}" scheduled at ${atUs}µs, before now (${this.now}µs) or not an integer`);
     }
-    const event: QueuedEvent = { atUs, seq: this.nextSeq++, label, nodeId, incarnation, cancelled: false, fire, detail };
+    const event = new QueuedEvent(atUs, this.nextSeq++, label, nodeId, incarnation, detail, fire);
     this.queue.push(event);
     if (this.queue.size > this.limits.maxPendingEvents) {
       this.fail("budget", "event-queue-overflow", `more than ${this.limits.maxPendingEvents} events pending at once (maxPendingEvents): a message storm or runaway timers`);

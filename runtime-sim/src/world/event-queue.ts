@@ -2,21 +2,29 @@ import type { VirtualUs } from "./time";
 
 /**
  * One pending event. Ordered by (atUs, seq): seq is a global insertion counter,
- * so events at the same instant run in the order they were scheduled.
+ * so events at the same instant run in the order they were scheduled. A class,
+ * so that it is its own cancel handle (no closure per scheduled timer).
  */
-export interface QueuedEvent {
-  readonly atUs: VirtualUs;
-  readonly seq: number;
-  /** Short label for the trace, e.g. "timer", "deliver", "nemesis.partition". */
-  readonly label: string;
-  /** Payload digest or other detail for the trace record. */
-  readonly detail: string;
-  /** Node the event belongs to, or null for world events. */
-  readonly nodeId: string | null;
-  /** Node incarnation the event was scheduled for; stale incarnations are skipped. -1 = any. */
-  readonly incarnation: number;
-  cancelled: boolean;
-  readonly fire: () => void;
+export class QueuedEvent {
+  cancelled = false;
+
+  constructor(
+    readonly atUs: VirtualUs,
+    readonly seq: number,
+    /** Short label for the trace, e.g. "timer", "deliver", "nemesis.partition". */
+    readonly label: string,
+    /** Node the event belongs to, or null for world events. */
+    readonly nodeId: string | null,
+    /** Node incarnation the event was scheduled for; stale incarnations are skipped. -1 = any. */
+    readonly incarnation: number,
+    /** Payload digest or other detail for the trace record. */
+    readonly detail: string,
+    readonly fire: () => void,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /**

@@ -43,10 +43,12 @@ export function checkOnlyFields(obj: Fields, allowed: readonly string[], field: 
   return ok(true);
 }
 
+// The readers build a field's path only on refusal: they run for every field of every message.
+
 export function readString(obj: Fields, name: string, field: string): Result<string, ClientError> {
   const value = obj[name];
-  const path = join(field, name);
   if (typeof value === "string") return ok(value);
+  const path = join(field, name);
   return err(invalidRequest(path, `${path} must be a string, got ${describeType(value)}`));
 }
 
@@ -59,25 +61,21 @@ export function readOptionalString(obj: Fields, name: string, field: string): Re
 export function readId(obj: Fields, name: string, field: string, maxChars: number): Result<string, ClientError> {
   const read = readString(obj, name, field);
   if (!read.ok) return read;
+  if (read.value.length > 0 && read.value.length <= maxChars) return read;
   const path = join(field, name);
   if (read.value.length === 0) return err(invalidRequest(path, `${path} must not be empty`));
-  if (read.value.length > maxChars) {
-    return err(invalidRequest(path, `${path} is ${read.value.length} characters; the limit is ${maxChars}`));
-  }
-  return read;
+  return err(invalidRequest(path, `${path} is ${read.value.length} characters; the limit is ${maxChars}`));
 }
 
 /** A safe integer within [min, max]. */
 export function readInteger(obj: Fields, name: string, field: string, min: number, max: number): Result<number, ClientError> {
   const value = obj[name];
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= min && value <= max) return ok(value);
   const path = join(field, name);
   if (typeof value !== "number" || !Number.isSafeInteger(value)) {
     return err(invalidRequest(path, `${path} must be an integer, got ${describeNumber(value)}`));
   }
-  if (value < min || value > max) {
-    return err(invalidRequest(path, `${path} is ${value}; it must be between ${min} and ${max}`));
-  }
-  return ok(value);
+  return err(invalidRequest(path, `${path} is ${value}; it must be between ${min} and ${max}`));
 }
 
 export function readOptionalInteger(
@@ -93,8 +91,8 @@ export function readOptionalInteger(
 
 export function readArray(obj: Fields, name: string, field: string): Result<readonly unknown[], ClientError> {
   const value = obj[name];
-  const path = join(field, name);
   if (Array.isArray(value)) return ok(value);
+  const path = join(field, name);
   return err(invalidRequest(path, `${path} must be an array, got ${describeType(value)}`));
 }
 

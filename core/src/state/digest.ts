@@ -63,8 +63,33 @@ export function fnv64Update(h: Fnv64, text: string): Fnv64 {
   return state.value();
 }
 
+/**
+ * The state machine's rolling digest step: two 32-bit multiplicative lanes
+ * (FNV-1a's and murmur's multipliers, the second lane also shifting) fed one
+ * UTF-16 unit at a time. It runs on every apply of every replica, where FNV-1a
+ * 64 over 16-bit limbs cost about ten times as much; it compares replicas,
+ * it does not resist an adversary.
+ */
+export function rollingDigestUpdate(h: Fnv64, text: string): Fnv64 {
+  let a = h.hi | 0;
+  let b = h.lo | 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    a = Math.imul(a ^ unit, 0x01000193);
+    b = Math.imul(b ^ unit, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  return { hi: a >>> 0, lo: b >>> 0 };
+}
+
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+function hex32(v: number): string {
+  return HEX_BYTE[v >>> 24]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
+}
+
 export function fnv64Hex(h: Fnv64): string {
-  return h.hi.toString(16).padStart(8, "0") + h.lo.toString(16).padStart(8, "0");
+  return hex32(h.hi >>> 0) + hex32(h.lo >>> 0);
 }
 
 export function fnv64FromHex(hex: string): Fnv64 | null {

@@ -2,7 +2,7 @@ import { assert, err, ok, type BlixardError, type Result } from "../errors";
 import { invalidRequest } from "../protocol/client-errors";
 import type { Entry, EntryKind } from "../raft/log-types";
 import { canonicalJson } from "./canonical-json";
-import { fnv64FromHex, fnv64Hex, fnv64Offset, fnv64String, fnv64Update, type Fnv64 } from "./digest";
+import { fnv64FromHex, fnv64Hex, fnv64Offset, fnv64String, rollingDigestUpdate, type Fnv64 } from "./digest";
 import { decodeCommandEnvelope, type CommandEnvelope } from "./envelope";
 import type { ApplyContext } from "./module";
 import { isQueryable, type AnyStateModule } from "./queryable";
@@ -34,7 +34,7 @@ const snapshotVersion = 1;
  * committed entries in index order. Every outcome — including an undecodable
  * or invalid command — is a deterministic value, so replicas never diverge.
  *
- * Digest: `digest` is a rolling FNV-1a 64 folded over every applied entry
+ * Digest: `digest` is a rolling 64-bit hash (digest.ts) folded over every applied entry
  * (index, term, kind, data) and its canonical result. Replicas at the same
  * appliedIndex must hold the same rolling digest; it is O(entry) per apply and
  * travels in the snapshot, so a restored replica continues the same chain.
@@ -88,7 +88,7 @@ export class StateMachine {
     this.term = entry.term;
     const resultJson = outcome.result === null ? "" : (this.recordedResultJson ?? canonicalJson(outcome.result));
     const fold = `${entry.index}\u0000${entry.term}\u0000${entry.kind}\u0000${entry.data}\u0000${outcome.duplicate ? 1 : 0}${resultJson}\u0001`;
-    this.rolling = fnv64Update(this.rolling, fold);
+    this.rolling = rollingDigestUpdate(this.rolling, fold);
     return outcome;
   }
 

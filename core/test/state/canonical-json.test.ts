@@ -27,6 +27,23 @@ describe("canonicalJson", () => {
     }), { numRuns: 500 });
   });
 
+  it("matches JSON.stringify of a copy built with sorted keys (the original definition), keys of any shape", () => {
+    const sortedCopy = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(sortedCopy);
+      if (value === null || typeof value !== "object") return value;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(value).sort()) Object.defineProperty(out, k, { value: sortedCopy((value as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+      return out;
+    };
+    const key = fc.oneof(fc.string(), fc.nat().map(String), fc.constantFrom("0", "01", "4294967294", "4294967295", "-1", "1e3", 'a"b', "\u00e9", "\n"));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie("node"), { maxLength: 3 }), fc.dictionary(key, tie("node"), { maxKeys: 6 })),
+    })).node;
+    fc.assert(fc.property(value, (v) => {
+      expect(canonicalJson(v)).toBe(JSON.stringify(sortedCopy(v)));
+    }), { numRuns: 1000 });
+  });
+
   it("sorts keys, drops undefined fields, writes undefined array items as null, keeps a __proto__ key", () => {
     expect(canonicalJson({ b: 1, a: [undefined, 2], c: undefined })).toBe('{"a":[null,2],"b":1}');
     expect(canonicalJson({ z: 1, 10: "x", 2: "y" })).toBe('{"2":"y","10":"x","z":1}');

@@ -114,6 +114,7 @@ export class ClientGateway {
   /** Reads whose ReadIndex the state machine has reached are answered from applied state. */
   answerReads(): void {
     const { pending, sm } = this.host;
+    if (pending.readCount === 0) return;
     const applied = sm.appliedIndex;
     const ready = pending.takeWhere((r) => r.waitingFor.kind === "read" && r.waitingFor.index !== null && r.waitingFor.index <= applied);
     for (const request of ready) {
@@ -124,6 +125,7 @@ export class ClientGateway {
 
   /** Unconfirmed reads can never be confirmed by a deposed leader; a read has no effect, so failing it is safe. */
   failReads(leaderId: string | null): void {
+    if (this.host.pending.readCount === 0) return;
     for (const request of this.host.pending.takeWhere((r) => r.waitingFor.kind === "read")) {
       this.replyError(request.replyTo, request.requestId, notLeader(this.host.nodeId, leaderId), leaderId);
     }

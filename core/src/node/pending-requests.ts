@@ -28,6 +28,8 @@ export class PendingRequests {
   private readonly byId = new Map<string, PendingRequest>();
   /** Proposals by log index, so applying an entry finds its waiter in O(1). */
   private readonly keyByIndex = new Map<number, string>();
+  /** Requests waiting for a read: answerReads runs on every apply, and most of the time there are none. */
+  private reads = 0;
 
   constructor(private readonly maxPendingRequests: number) {}
 
@@ -47,7 +49,14 @@ export class PendingRequests {
     return this.byId.get(key);
   }
 
+  get readCount(): number {
+    return this.reads;
+  }
+
   add(request: PendingRequest): void {
+    const replaced = this.byId.get(request.key);
+    if (replaced !== undefined && replaced.waitingFor.kind === "read") this.reads--;
+    if (request.waitingFor.kind === "read") this.reads++;
     this.byId.set(request.key, request);
     if (request.waitingFor.kind === "apply") this.keyByIndex.set(request.waitingFor.index, request.key);
   }
@@ -63,6 +72,7 @@ export class PendingRequests {
     const found = this.byId.get(key);
     if (found === undefined) return undefined;
     this.byId.delete(key);
+    if (found.waitingFor.kind === "read") this.reads--;
     if (found.waitingFor.kind === "apply" && this.keyByIndex.get(found.waitingFor.index) === key) {
       this.keyByIndex.delete(found.waitingFor.index);
     }

@@ -49,11 +49,29 @@ export function quorumMatchIndex(config: ClusterConfig, matchOf: (id: NodeId) =>
  * `none` when a voter set is empty (no majority can exist).
  */
 export function quorumValue(config: ClusterConfig, valueOf: (id: NodeId) => number, none: number): number {
-  let result = Number.POSITIVE_INFINITY;
-  for (const voters of majorities(config)) {
-    if (voters.length === 0) return none;
-    const values = voters.map(valueOf).sort((a, b) => b - a);
-    result = Math.min(result, values[Math.floor(voters.length / 2)] ?? none);
+  const incoming = majorityValue(config.voters, valueOf, none);
+  if (config.votersOutgoing.length === 0 || config.voters.length === 0) return incoming;
+  const outgoing = majorityValue(config.votersOutgoing, valueOf, none);
+  return Math.min(incoming, outgoing);
+}
+
+// Reused by majorityValue: it runs on every acknowledgement and every lease read,
+// and a voter set is small, so an insertion sort in place beats map + sort.
+const scratchValues: number[] = [];
+
+/** The value a majority of `voters` has reached: the median-high of their values, descending. */
+function majorityValue(voters: readonly NodeId[], valueOf: (id: NodeId) => number, none: number): number {
+  const n = voters.length;
+  if (n === 0) return none;
+  const values = scratchValues;
+  for (let i = 0; i < n; i++) {
+    const v = valueOf(voters[i] as NodeId);
+    let j = i;
+    while (j > 0 && (values[j - 1] as number) < v) {
+      values[j] = values[j - 1] as number;
+      j--;
+    }
+    values[j] = v;
   }
-  return result;
+  return values[n >> 1] as number;
 }

@@ -2,7 +2,7 @@ import { assert, err, ok, type BlixardError, type Result } from "../errors";
 import { invalidRequest } from "../protocol/client-errors";
 import type { Entry, EntryKind } from "../raft/log-types";
 import { canonicalJson } from "./canonical-json";
-import { fnv64FromHex, fnv64Hex, fnv64Offset, fnv64String, rollingDigestUpdate, type Fnv64 } from "./digest";
+import { fnv64FromHex, fnv64String, RollingDigest, type Fnv64 } from "./digest";
 import { decodeCommandEnvelope, type CommandEnvelope } from "./envelope";
 import type { ApplyContext } from "./module";
 import { isQueryable, type AnyStateModule } from "./queryable";
@@ -44,7 +44,7 @@ const snapshotVersion = 1;
 export class StateMachine {
   private readonly modules = new Map<string, AnyStateModule>();
   private readonly sessions: SessionTable;
-  private rolling: Fnv64 = fnv64Offset;
+  private readonly rolling = new RollingDigest();
   private index = 0;
   private term = 0;
   /** The canonical result the session table just stored, reused for the digest (one encode per apply). */
@@ -68,7 +68,7 @@ export class StateMachine {
 
   /** Rolling digest after the last applied entry, 16 hex digits. */
   get digest(): string {
-    return fnv64Hex(this.rolling);
+    return this.rolling.hex();
   }
 
   get sessionCount(): number {
@@ -87,8 +87,17 @@ export class StateMachine {
     this.index = entry.index;
     this.term = entry.term;
     const resultJson = outcome.result === null ? "" : (this.recordedResultJson ?? canonicalJson(outcome.result));
-    const fold = `${entry.index}\u0000${entry.term}\u0000${entry.kind}\u0000${entry.data}\u0000${outcome.duplicate ? 1 : 0}${resultJson}\u0001`;
-    this.rolling = rollingDigestUpdate(this.rolling, fold);
+    // Fed piece by piece: concatenating first would copy the entry's data once more per apply.
+    const d = this.rolling;
+    d.addInteger(entry.index);
+    d.addInteger(entry.term);
+    d.addString(entry.kind);
+    d.addUnit(0);
+    d.addString(entry.data);
+    d.addUnit(0);
+    d.addUnit(outcome.duplicate ? 1 : 0);
+    d.addString(resultJson);
+    d.addUnit(1);
     return outcome;
   }
 
@@ -169,7 +178,7 @@ export class StateMachine {
     }
     this.index = image.appliedIndex;
     this.term = image.appliedTerm;
-    this.rolling = image.rolling;
+    this.rolling.reset(image.rolling);
     return ok(undefined);
   }
 }

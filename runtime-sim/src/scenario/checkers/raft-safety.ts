@@ -15,13 +15,15 @@ import type { Entry, NodeId, NodeObserver, RaftLogView } from "@blixard/core";
  */
 export class RaftSafetyChecker implements NodeObserver {
   private readonly leaderByTerm = new Map<number, NodeId>();
-  private readonly entryByIndexTerm = new Map<string, { dataKey: string; prevTerm: number | undefined; node: NodeId }>();
+  // Entries are kept as their fields (no key strings): these checks run on every persist and apply of every node.
+  /** Entries seen in logs, by index; one record per (index, term), rarely more than one per index. */
+  private readonly entriesByIndex = new Map<number, SeenEntry[]>();
   /**
    * First application of each index. `committedBy` bounds from above the term of the leader that
    * committed it: the highest leader term known when the entry was first applied (the committing
    * leader was registered before it could commit).
    */
-  private readonly appliedByIndex = new Map<number, { key: string; digest: string; node: NodeId; committedBy: number }>();
+  private readonly appliedByIndex = new Map<number, { entry: Entry; digest: string; node: NodeId; committedBy: number }>();
   private highestLeaderTerm = 0;
   private readonly leaderLastIndex = new Map<NodeId, { term: number; lastIndex: number }>();
   private violation: string | null = null;
@@ -54,15 +56,16 @@ export class RaftSafetyChecker implements NodeObserver {
   }
 
   entryApplied(nodeId: NodeId, entry: Entry, stateDigest: string): void {
-    const key = `${entry.term}:${entry.kind}:${entry.data}`;
     const seen = this.appliedByIndex.get(entry.index);
     if (seen === undefined) {
-      this.appliedByIndex.set(entry.index, { key, digest: stateDigest, node: nodeId, committedBy: this.highestLeaderTerm });
+      const copy = { index: entry.index, term: entry.term, kind: entry.kind, data: entry.data };
+      this.appliedByIndex.set(entry.index, { entry: copy, digest: stateDigest, node: nodeId, committedBy: this.highestLeaderTerm });
       if (entry.index > this.highestCommittedIndex) this.highestCommittedIndex = entry.index;
       return;
     }
-    if (seen.key !== key) {
-      this.fail(`state-machine safety: at index ${entry.index} node ${seen.node} applied ${describe(seen.key)} but node ${nodeId} applied ${describe(key)}`);
+    const first = seen.entry;
+    if (first.term !== entry.term || first.kind !== entry.kind || first.data !== entry.data) {
+      this.fail(`state-machine safety: at index ${entry.index} node ${seen.node} applied ${describe(first.term, first)} but node ${nodeId} applied ${describe(entry.term, entry)}`);
     } else if (seen.digest !== stateDigest) {
       this.fail(`state-machine determinism: after applying index ${entry.index} node ${seen.node} has state digest ${seen.digest} but node ${nodeId} has ${stateDigest}`);
     }
@@ -85,15 +88,20 @@ export class RaftSafetyChecker implements NodeObserver {
   }
 
   private checkLogMatching(nodeId: NodeId, entry: Entry, prevTerm: number | undefined): void {
-    const id = `${entry.index}:${entry.term}`;
-    const dataKey = `${entry.kind}:${entry.data}`;
-    const seen = this.entryByIndexTerm.get(id);
+    let atIndex = this.entriesByIndex.get(entry.index);
+    if (atIndex === undefined) {
+      atIndex = [];
+      this.entriesByIndex.set(entry.index, atIndex);
+    }
+    let seen: SeenEntry | undefined;
+    for (const e of atIndex) if (e.term === entry.term) seen = e;
     if (seen === undefined) {
-      this.entryByIndexTerm.set(id, { dataKey, prevTerm, node: nodeId });
+      atIndex.push({ term: entry.term, kind: entry.kind, data: entry.data, prevTerm, node: nodeId });
       return;
     }
-    if (seen.dataKey !== dataKey) {
-      this.fail(`log matching: entry ${id} holds ${describe(seen.dataKey)} on ${seen.node} but ${describe(dataKey)} on ${nodeId}`);
+    const id = `${entry.index}:${entry.term}`;
+    if (seen.kind !== entry.kind || seen.data !== entry.data) {
+      this.fail(`log matching: entry ${id} holds ${describe(null, seen)} on ${seen.node} but ${describe(null, entry)} on ${nodeId}`);
     } else if (seen.prevTerm !== undefined && prevTerm !== undefined && seen.prevTerm !== prevTerm) {
       this.fail(`log matching: entry ${id} follows term ${seen.prevTerm} on ${seen.node} but term ${prevTerm} on ${nodeId}`);
     }
@@ -107,7 +115,7 @@ export class RaftSafetyChecker implements NodeObserver {
       // The property binds leaders of later terms than the commit: a candidate of an older term may still
       // win late (its voters granted before moving on), and need not hold what a newer leader committed.
       if (term <= applied.committedBy) continue;
-      const entryTerm = Number(applied.key.slice(0, applied.key.indexOf(":")));
+      const entryTerm = applied.entry.term;
       const held = log.termAt(index);
       if (held !== entryTerm) {
         this.fail(`leader completeness: ${nodeId} leads term ${term} but holds term ${held} at committed index ${index} (committed term ${entryTerm})`);
@@ -121,6 +129,16 @@ export class RaftSafetyChecker implements NodeObserver {
   }
 }
 
-function describe(key: string): string {
+interface SeenEntry {
+  readonly term: number;
+  readonly kind: Entry["kind"];
+  readonly data: string;
+  readonly prevTerm: number | undefined;
+  readonly node: NodeId;
+}
+
+/** An entry as a violation names it: "[term:]kind:data", clipped to 80 characters. */
+function describe(term: number | null, entry: { readonly kind: string; readonly data: string }): string {
+  const key = `${term === null ? "" : `${term}:`}${entry.kind}:${entry.data}`;
   return key.length > 80 ? `${key.slice(0, 77)}...` : key;
 }

@@ -11,3 +11,4 @@ export * from "./raft/index";
 export * from "./state/cluster/index";
 export * from "./storage/index";
 export * from "./controller/index";
+export { allocBytes, copyBytes } from "./codec/byte-slab";

@@ -87,12 +87,12 @@ export function encodeRaftBinary<T>(m: RaftMessage, headerBytes: number, seal: (
 
 /**
  * Rebuild the plain message object from a binary body (which starts with
- * binaryRaftTag). Structure only: the caller validates it with parseRaftMessage.
+ * binaryRaftTag, at `start`). Structure only: the caller validates it with parseRaftMessage.
  * `maxEntries` bounds the count read before any entry is decoded.
  */
-export function decodeRaftBinary(body: Uint8Array, maxEntries: number): Result<Record<string, unknown>, WireError> {
+export function decodeRaftBinary(body: Uint8Array, maxEntries: number, start = 0): Result<Record<string, unknown>, WireError> {
   try {
-    const r = new ByteReader(body, 1);
+    const r = new ByteReader(body, start + 1);
     const code = r.u8("type");
     const type = raftMessageTypes[code];
     const fields = type === undefined ? undefined : fieldsOf[type];

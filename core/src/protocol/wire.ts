@@ -1,4 +1,6 @@
 import { err, ok, type Result } from "../errors";
+import { allocBytes, copyBytes, readU32, writeU32 } from "../codec/byte-slab";
+import { ByteWriter } from "../codec/bytes";
 import { crc32 } from "../storage/crc32";
 import { parseRaftMessage } from "../raft/message-validate";
 import { maxEntriesPerMessage, type RaftMessage } from "../raft/messages";
@@ -31,7 +33,6 @@ export interface WireCodecOptions {
 
 type Decoded<T> = Result<T, WireError>;
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Bytes of the frame header: a CRC-32 of the JSON body, big-endian. */
@@ -49,21 +50,27 @@ export function encodeWire(message: WireMessage): Uint8Array {
     const frame = encodeRaftBinary(message.msg, wireChecksumBytes, sealFrame);
     if (frame !== null) return frame;
   }
-  return frameWireBody(utf8Encoder.encode(JSON.stringify(message)));
+  const w = jsonScratch;
+  w.begin(wireChecksumBytes);
+  w.utf8(JSON.stringify(message));
+  return sealFrame(w.bytes, w.at);
 }
+
+/** Scratch space for JSON frames (core is single threaded and an encode never yields). */
+const jsonScratch = new ByteWriter();
 
 /** Checksum the body that follows the header in `buffer[0, end)` and copy out the frame. */
 function sealFrame(buffer: Uint8Array, end: number): Uint8Array {
-  const frame = buffer.slice(0, end);
-  new DataView(frame.buffer).setUint32(0, crc32(frame.subarray(wireChecksumBytes)), false);
+  const frame = copyBytes(buffer, 0, end);
+  writeU32(frame, 0, crc32(frame, wireChecksumBytes, end));
   return frame;
 }
 
 /** Prefix a JSON body with its checksum (also for tests that hand-craft bodies). */
 export function frameWireBody(body: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(wireChecksumBytes + body.length);
+  const frame = allocBytes(wireChecksumBytes + body.length);
   frame.set(body, wireChecksumBytes);
-  new DataView(frame.buffer).setUint32(0, crc32(body), false);
+  writeU32(frame, 0, crc32(body));
   return frame;
 }
 
@@ -85,15 +92,13 @@ export function decodeWire(bytes: Uint8Array, transportFrom: string, options: Wi
   if (bytes.length < wireChecksumBytes) {
     return err(wireError("checksum-mismatch", `message from ${transportFrom} is ${bytes.length} bytes, shorter than its ${wireChecksumBytes}-byte checksum`, "send whole frames"));
   }
-  const body = bytes.subarray(wireChecksumBytes);
-  const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
-  if (crc32(body) !== expected) {
+  if (crc32(bytes, wireChecksumBytes) !== readU32(bytes, 0)) {
     return err(wireError("checksum-mismatch", `message from ${transportFrom} fails its CRC-32: corrupted in flight`, "the sender's link or host corrupts data; the message was dropped"));
   }
-  if (body[0] === binaryRaftTag) return decodeBinaryRaft(body, transportFrom, options);
+  if (bytes[wireChecksumBytes] === binaryRaftTag) return decodeBinaryRaft(bytes, transportFrom, options);
   let text: string;
   try {
-    text = utf8Decoder.decode(body);
+    text = utf8Decoder.decode(bytes.subarray(wireChecksumBytes));
   } catch {
     return err(wireError("invalid-encoding", `message from ${transportFrom} is not valid UTF-8`, "send UTF-8 encoded JSON"));
   }
@@ -144,8 +149,9 @@ function decodeRaft(value: Fields, from: string, options: WireCodecOptions): Dec
   return ok({ v: wireVersion, kind: "raft", msg: parsed.value });
 }
 
-function decodeBinaryRaft(body: Uint8Array, from: string, options: WireCodecOptions): Decoded<WireMessage> {
-  const msg = decodeRaftBinary(body, maxEntriesPerMessage);
+/** `frame` is the whole frame; the binary body starts after the checksum. */
+function decodeBinaryRaft(frame: Uint8Array, from: string, options: WireCodecOptions): Decoded<WireMessage> {
+  const msg = decodeRaftBinary(frame, maxEntriesPerMessage, wireChecksumBytes);
   if (!msg.ok) return msg;
   if (msg.value["from"] !== from) return err(forged("msg.from", msg.value["from"], from));
   const parsed = (options.parseRaftMessage ?? parseRaftMessage)(msg.value);
@@ -232,7 +238,7 @@ function forged(field: string, claimed: unknown, actual: string): WireError {
 export function refusedRequestId(bytes: Uint8Array): { readonly kind: "client-request" | "forward"; readonly requestId: string } | null {
   if (bytes.length < wireChecksumBytes || bytes.length > defaultMaxMessageBytes) return null;
   const body = bytes.subarray(wireChecksumBytes);
-  if (crc32(body) !== new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false)) return null;
+  if (crc32(body) !== readU32(bytes, 0)) return null;
   let value: unknown;
   try {
     value = JSON.parse(utf8Decoder.decode(body));

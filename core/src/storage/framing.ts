@@ -1,3 +1,4 @@
+import { allocBytes, copyBytes } from "../codec/byte-slab";
 import { crc32 } from "./crc32";
 
 /**
@@ -15,12 +16,9 @@ import { crc32 } from "./crc32";
 export const FRAME_HEADER_BYTES = 12;
 
 export function encodeFrame(payload: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, payload.length, true);
-  view.setUint32(4, crc32(payload), true);
-  view.setUint32(8, crc32(frame, 0, 8), true);
+  const frame = allocBytes(FRAME_HEADER_BYTES + payload.length);
   frame.set(payload, FRAME_HEADER_BYTES);
+  writeHeader(frame, payload.length, crc32(payload));
   return frame;
 }
 
@@ -29,19 +27,29 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
  * header bytes are scratch): copies it out once and fills in the header.
  */
 export function sealFrame(buffer: Uint8Array, end: number): Uint8Array {
-  const frame = buffer.slice(0, end);
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, end - FRAME_HEADER_BYTES, true);
-  view.setUint32(4, crc32(frame, FRAME_HEADER_BYTES, end), true);
-  view.setUint32(8, crc32(frame, 0, 8), true);
+  const frame = copyBytes(buffer, 0, end);
+  writeHeader(frame, end - FRAME_HEADER_BYTES, crc32(frame, FRAME_HEADER_BYTES, end));
   return frame;
+}
+
+function writeHeader(frame: Uint8Array, payloadBytes: number, payloadCrc: number): void {
+  writeU32LE(frame, 0, payloadBytes);
+  writeU32LE(frame, 4, payloadCrc);
+  writeU32LE(frame, 8, crc32(frame, 0, 8));
+}
+
+function writeU32LE(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = value >>> 24;
 }
 
 /** Joins frames (or any byte chunks) into one buffer, for a single disk append. */
 export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const chunk of chunks) total += chunk.length;
-  const out = new Uint8Array(total);
+  const out = allocBytes(total);
   let offset = 0;
   for (const chunk of chunks) {
     out.set(chunk, offset);

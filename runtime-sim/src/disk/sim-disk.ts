@@ -1,4 +1,4 @@
-import { DiskIoError, type Disk } from "@blixard/core";
+import { copyBytes, DiskIoError, type Disk } from "@blixard/core";
 import type { SimRandom } from "../random/streams";
 import { digestBytes } from "../random/hash";
 
@@ -105,7 +105,7 @@ export class SimDisk {
   append(file: string, bytes: Uint8Array): void {
     this.checkWrite("append", file, bytes);
     const state = this.stateOf(file);
-    const copy = bytes.slice();
+    const copy = copyBytes(bytes);
     // Only a first unsynced append directly on top of the durable content can tear.
     if (!state.dirty) state.firstPendingAppend = copy;
     if (state.current === null) {
@@ -124,7 +124,7 @@ export class SimDisk {
     const state = this.stateOf(file);
     if (!state.dirty) state.firstPendingAppend = null;
     this.visibleBytes += bytes.length - state.currentBytes;
-    state.current = [bytes.slice()];
+    state.current = [copyBytes(bytes)];
     state.currentBytes = bytes.length;
     state.dirty = true;
     this.trace("disk.overwrite", `file=${file} ${digestBytes(bytes)}`);

@@ -1,4 +1,4 @@
-import type { EndpointId, NetEndpoint } from "@blixard/core";
+import { copyBytes, type EndpointId, type NetEndpoint } from "@blixard/core";
 import type { SimRandom } from "../random/streams";
 import { digestBytes } from "../random/hash";
 import type { VirtualUs } from "../world/time";
@@ -113,10 +113,10 @@ export class SimNetwork {
     const byzantine = this.byzantine.get(from);
     if (!(payload instanceof Uint8Array)) throw new TypeError(`net.send from ${from} to ${to}: payload must be a Uint8Array`);
     if (byzantine === undefined) {
-      this.sendOne(from, to, payload.slice(), null);
+      this.sendOne(from, to, copyBytes(payload), null);
       return;
     }
-    for (const copy of byzantine.transform(to, payload.slice())) {
+    for (const copy of byzantine.transform(to, copyBytes(payload))) {
       if (copy.action !== null) this.stats.byzantine++;
       this.sendOne(from, copy.to, copy.payload, copy.action);
     }
@@ -137,7 +137,7 @@ export class SimNetwork {
     if (random.bernoulli(this.config.duplicateProbability)) {
       this.stats.duplicated++;
       // Each delivery owns its bytes, so a receiver can never disturb the other copy.
-      this.scheduleCopy(from, to, payload.slice(), `${detail} dup`, random);
+      this.scheduleCopy(from, to, copyBytes(payload), `${detail} dup`, random);
     }
   }
 

@@ -160,7 +160,7 @@ export class ClientGateway {
       if (waiter === null) return ok(undefined);
       const asked = raft.readIndex(waiter.key);
       if (!asked.ok) return asked;
-      pending.add({ ...waiter, requestId: body.requestId, deadlineMs, waitingFor: { kind: "read", index: null }, op: body.op });
+      pending.add({ key: waiter.key, replyTo: waiter.replyTo, requestId: body.requestId, deadlineMs, waitingFor: { kind: "read", index: null }, op: body.op });
       return ok(undefined);
     }
     const data = encodeClientCommand(body, Math.max(0, Math.floor(this.host.wallClockMs())));
@@ -169,7 +169,7 @@ export class ClientGateway {
     if (!proposed.ok) return proposed;
     if (waiter !== null) {
       const { index, term } = proposed.value;
-      pending.add({ ...waiter, requestId: body.requestId, deadlineMs, waitingFor: { kind: "apply", index, term }, op: null });
+      pending.add({ key: waiter.key, replyTo: waiter.replyTo, requestId: body.requestId, deadlineMs, waitingFor: { kind: "apply", index, term }, op: null });
     }
     return ok(undefined);
   }

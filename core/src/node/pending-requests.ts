@@ -65,7 +65,7 @@ export class PendingRequests {
     const found = this.byId.get(key);
     if (found === undefined) return;
     this.take(key);
-    this.add({ ...found, waitingFor });
+    this.add({ key: found.key, requestId: found.requestId, replyTo: found.replyTo, deadlineMs: found.deadlineMs, waitingFor, op: found.op });
   }
 
   take(key: string): PendingRequest | undefined {

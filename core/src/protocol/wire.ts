@@ -165,7 +165,9 @@ function decodeClientRequest(value: Fields, from: string, options: WireCodecOpti
   const body = readRequestBody(value, "", options);
   if (!body.ok) return body;
   if (body.value.clientId !== from) return err(forged("clientId", body.value.clientId, from));
-  return ok({ v: wireVersion, kind: "client-request", ...body.value });
+  const { requestId, clientId, seq, op } = body.value;
+  if (seq === undefined) return ok({ v: wireVersion, kind: "client-request", requestId, clientId, op });
+  return ok({ v: wireVersion, kind: "client-request", requestId, clientId, seq, op });
 }
 
 /**
@@ -201,8 +203,8 @@ function readRequestBody(obj: Fields, field: string, options: WireCodecOptions, 
     const path = field === "" ? "seq" : `${field}.seq`;
     return err(invalidRequest(path, `${path} is required for a write (${op.value.module} ${describeCommand(op.value.command)})`));
   }
-  const base = { requestId: requestId.value, clientId: clientId.value, op: op.value };
-  return ok(seq.value === undefined ? base : { ...base, seq: seq.value });
+  if (seq.value === undefined) return ok({ requestId: requestId.value, clientId: clientId.value, op: op.value });
+  return ok({ requestId: requestId.value, clientId: clientId.value, op: op.value, seq: seq.value });
 }
 
 /** The client id a node uses for its own sessionless proposals. */

@@ -111,22 +111,16 @@ export class StateMachine {
 
   private applyCommand(entry: Entry): ApplyOutcome {
     const decoded = decodeCommandEnvelope(entry.data);
-    if (!decoded.ok) return { ...blankOutcome(entry), result: decoded };
+    if (!decoded.ok) return outcomeOf(entry, null, decoded);
     const envelope = decoded.value;
-    const base = {
-      ...blankOutcome(entry),
-      module: envelope.module,
-      clientId: envelope.clientId ?? null,
-      seq: envelope.seq ?? null,
-    };
-    if (envelope.clientId === undefined || envelope.seq === undefined) return { ...base, result: this.run(envelope, entry) };
+    if (envelope.clientId === undefined || envelope.seq === undefined) return outcomeOf(entry, envelope, this.run(envelope, entry));
     const check = this.sessions.check(envelope.clientId, envelope.seq);
-    if (check.kind === "retry") return { ...base, duplicate: true, result: check.result as Result<unknown> };
-    if (check.kind === "rejected") return { ...base, result: err(check.error) };
+    if (check.kind === "retry") return outcomeOf(entry, envelope, check.result as Result<unknown>, true);
+    if (check.kind === "rejected") return outcomeOf(entry, envelope, err(check.error));
     const result = this.run(envelope, entry);
     this.recordedResultJson = canonicalJson(result);
     this.sessions.record(envelope.clientId, envelope.seq, entry.index, this.recordedResultJson);
-    return { ...base, result };
+    return outcomeOf(entry, envelope, result);
   }
 
   private run(envelope: CommandEnvelope, entry: Entry): Result<unknown> {
@@ -211,6 +205,20 @@ function parseSnapshotHeader(data: string, moduleNames: readonly string[]): Resu
     return err(corrupt(`it holds modules [${names.join(", ")}] but this node runs [${moduleNames.join(", ")}]`));
   }
   return ok({ appliedIndex, appliedTerm, rolling, sessions: s["sessions"], modules: modules as Record<string, unknown> });
+}
+
+/** One literal per outcome (object spreads here ran on every apply of every replica). */
+function outcomeOf(entry: Entry, envelope: CommandEnvelope | null, result: Result<unknown>, duplicate = false): ApplyOutcome {
+  return {
+    index: entry.index,
+    term: entry.term,
+    kind: entry.kind,
+    module: envelope === null ? null : envelope.module,
+    clientId: envelope?.clientId ?? null,
+    seq: envelope?.seq ?? null,
+    duplicate,
+    result,
+  };
 }
 
 function blankOutcome(entry: Entry): ApplyOutcome {

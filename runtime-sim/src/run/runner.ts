@@ -13,7 +13,7 @@ export interface RunReport {
   readonly options: RunOptions;
   readonly outcome: RunOutcome;
   readonly failure: SimFailure | null;
-  /** SHA-256 over every trace record, 64 hex digits. */
+  /** 128-bit hash over every trace record (trace/trace-hash.ts), 32 hex digits. */
   readonly traceHash: string;
   readonly traceRecords: number;
   readonly eventsProcessed: number;

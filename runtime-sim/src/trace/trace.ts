@@ -1,6 +1,6 @@
-import { createHash, type Hash } from "node:crypto";
 import type { TraceFields } from "@blixard/core";
 import type { VirtualUs } from "../world/time";
+import { TraceHash } from "./trace-hash";
 
 /** One trace record. `detail` is a compact deterministic rendering of the payload ("k=v ..."). */
 export interface TraceEvent {
@@ -21,12 +21,10 @@ export interface TraceOptions {
 }
 
 export const DEFAULT_TRACE_RING_SIZE = 64;
-/** Trace text is hashed in chunks of about this many characters (fewer native calls). */
-const HASH_CHUNK_CHARS = 1 << 16;
 
 /**
- * The run's trace: a ring buffer of recent records plus an incremental SHA-256
- * over every record. Same seed ⇒ same records ⇒ same hash, so the hash is the
+ * The run's trace: a ring buffer of recent records plus a running 128-bit hash
+ * over every record (trace-hash.ts). Same seed ⇒ same records ⇒ same hash, so the hash is the
  * determinism check. Nothing wall-clock or identity-based may enter a record.
  */
 export class Trace {
@@ -38,8 +36,7 @@ export class Trace {
   private readonly ringDetail: string[];
   private readonly ringSize: number;
   private ringNext = 0;
-  private readonly hash: Hash = createHash("sha256");
-  private pending = "";
+  private readonly hash = new TraceHash();
   private finalHex: string | null = null;
   private readonly sink: TraceSink | undefined;
   private recorded = 0;
@@ -70,8 +67,15 @@ export class Trace {
     this.ringDetail[slot] = detail;
     this.ringNext = slot + 1 === this.ringSize ? 0 : slot + 1;
     this.recorded++;
-    this.pending += `${atUs} ${node} ${kind} ${detail}\n`;
-    if (this.pending.length >= HASH_CHUNK_CHARS) this.flushHash();
+    // Field by field, with separators: the same records in the same order give the same hash.
+    const hash = this.hash;
+    hash.addInteger(atUs);
+    hash.addString(node);
+    hash.addUnit(0x20);
+    hash.addString(kind);
+    hash.addUnit(0x20);
+    hash.addString(detail);
+    hash.addUnit(0x0a);
     if (this.sink !== undefined) this.sink({ atUs, node, kind, detail });
   }
 
@@ -87,20 +91,10 @@ export class Trace {
     return out.slice(Math.max(0, out.length - limit));
   }
 
-  /** Final SHA-256 of all records, 64 hex digits. Ends recording. */
+  /** Final hash of all records, 32 hex digits. Ends recording. */
   digestHex(): string {
-    if (this.finalHex === null) {
-      this.flushHash();
-      this.finalHex = this.hash.digest("hex");
-    }
+    if (this.finalHex === null) this.finalHex = this.hash.hex();
     return this.finalHex;
-  }
-
-  private flushHash(): void {
-    if (this.pending.length > 0) {
-      this.hash.update(this.pending, "utf8");
-      this.pending = "";
-    }
   }
 }
 

@@ -30,7 +30,11 @@ interface KeyAccess {
   write(key: string, stored: StoredValue | null): void;
 }
 
-/** The KV data and its operations. Every write takes the Raft index it applies at. */
+/**
+ * The KV data and its operations. Every write takes the Raft index it applies at.
+ * Results are built with their keys in sorted order: canonicalJson, which every
+ * replica runs on every result, then takes its native fast path.
+ */
 export class KvStore {
   readonly map = new SortedMap<StoredValue>();
   private readonly direct: KeyAccess = {
@@ -40,7 +44,7 @@ export class KvStore {
 
   get(key: string): KvGetResult {
     const stored = this.map.get(key);
-    return { type: "get", entry: stored === undefined ? null : toEntry(key, stored) };
+    return { entry: stored === undefined ? null : toEntry(key, stored), type: "get" };
   }
 
   put(key: string, value: string, index: number): KvPutResult {
@@ -69,10 +73,10 @@ export class KvStore {
     for (let i = 0; i < command.ops.length; i++) {
       const result = applyBatchOp(overlay, command.ops[i] as KvBatchOp, index);
       results.push(result);
-      if (result.type === "cas" && !result.swapped) return { type: "batch", applied: false, failedOpIndex: i, results };
+      if (result.type === "cas" && !result.swapped) return { applied: false, failedOpIndex: i, results, type: "batch" };
     }
     for (const key of [...staged.keys()].sort()) this.direct.write(key, staged.get(key) ?? null);
-    return { type: "batch", applied: true, failedOpIndex: null, results };
+    return { applied: true, failedOpIndex: null, results, type: "batch" };
   }
 
   /**
@@ -88,11 +92,11 @@ export class KvStore {
       if (!key.startsWith(prefix)) break;
       const entryBytes = utf8ByteLength(key) + utf8ByteLength(stored.value);
       const pageFull = entries.length === limit || (entries.length > 0 && pageBytes + entryBytes > maxScanPageBytes);
-      if (pageFull) return { type: "scan", entries, nextCursor: (entries[entries.length - 1] as KvEntry).key };
+      if (pageFull) return { entries, nextCursor: (entries[entries.length - 1] as KvEntry).key, type: "scan" };
       pageBytes += entryBytes;
       entries.push(toEntry(key, stored));
     }
-    return { type: "scan", entries, nextCursor: null };
+    return { entries, nextCursor: null, type: "scan" };
   }
 }
 
@@ -114,28 +118,28 @@ function putInto(access: KeyAccess, key: string, value: string, index: number): 
       ? { value, createIndex: index, modIndex: index, version: 1 }
       : { value, createIndex: previous.createIndex, modIndex: index, version: previous.version + 1 };
   access.write(key, stored);
-  return { type: "put", written: written(key, stored), created: previous === undefined };
+  return { created: previous === undefined, type: "put", written: written(key, stored) };
 }
 
 function deleteFrom(access: KeyAccess, key: string): KvDeleteResult {
   const existed = access.read(key) !== undefined;
   if (existed) access.write(key, null);
-  return { type: "delete", deleted: existed };
+  return { deleted: existed, type: "delete" };
 }
 
 function casInto(access: KeyAccess, command: KvCas, index: number): KvCasResult {
   const current = access.read(command.key);
   const matches = command.expected === null ? current === undefined : current !== undefined && current.value === command.expected;
-  if (!matches) return { type: "cas", swapped: false, current: current === undefined ? null : toEntry(command.key, current) };
+  if (!matches) return { current: current === undefined ? null : toEntry(command.key, current), swapped: false, type: "cas" };
   putInto(access, command.key, command.value, index);
   const after = access.read(command.key) as StoredValue;
-  return { type: "cas", swapped: true, current: toEntry(command.key, after) };
+  return { current: toEntry(command.key, after), swapped: true, type: "cas" };
 }
 
 function toEntry(key: string, stored: StoredValue): KvEntry {
-  return { key, value: stored.value, createIndex: stored.createIndex, modIndex: stored.modIndex, version: stored.version };
+  return { createIndex: stored.createIndex, key, modIndex: stored.modIndex, value: stored.value, version: stored.version };
 }
 
 function written(key: string, stored: StoredValue): KvWritten {
-  return { key, createIndex: stored.createIndex, modIndex: stored.modIndex, version: stored.version };
+  return { createIndex: stored.createIndex, key, modIndex: stored.modIndex, version: stored.version };
 }

@@ -72,25 +72,34 @@ function parseEntries(o: Obj, prevLogIndex: number, term: number): Entry[] {
   if (!Array.isArray(v)) fail(`'entries' must be an array, got ${describe(v)}`);
   if (v.length > maxEntriesPerMessage) fail(`'entries' holds ${v.length} entries, more than ${maxEntriesPerMessage}`);
   let prevTerm = 0;
-  return v.map((raw, i) => {
-    const field = `entries[${i}].`;
-    const e = object(raw, `entries[${i}]`, ["index", "term", "kind", "data"]);
-    const index = uint(e, "index", field);
-    if (index !== prevLogIndex + 1 + i) fail(`'${field}index' must be ${prevLogIndex + 1 + i} (contiguous after prevLogIndex), got ${index}`);
-    const entryTerm = uint(e, "term", field);
-    if (entryTerm < 1 || entryTerm > term || entryTerm < prevTerm) {
-      fail(`'${field}term' must be 1..${term} and not below the previous entry's term ${prevTerm}, got ${entryTerm}`);
+  const entries: Entry[] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const e = object(v[i], `entries[${i}]`, entryFields);
+    const index = e.index;
+    // Checked inline (the field paths are built only on refusal): this runs for every entry replicated.
+    if (typeof index !== "number" || !Number.isSafeInteger(index) || index !== prevLogIndex + 1 + i) {
+      fail(`'entries[${i}].index' must be ${prevLogIndex + 1 + i} (contiguous after prevLogIndex), got ${describe(index)}`);
+    }
+    const entryTerm = e.term;
+    if (typeof entryTerm !== "number" || !Number.isSafeInteger(entryTerm) || entryTerm < 1 || entryTerm > term || entryTerm < prevTerm) {
+      fail(`'entries[${i}].term' must be 1..${term} and not below the previous entry's term ${prevTerm}, got ${describe(entryTerm)}`);
     }
     prevTerm = entryTerm;
-    if (!ENTRY_KINDS.includes(e.kind as EntryKind)) fail(`'${field}kind' must be one of ${ENTRY_KINDS.join(", ")}, got ${describe(e.kind)}`);
-    const data = str(e, "data", field, 0, maxEntryDataBytes);
+    if (!ENTRY_KINDS.includes(e.kind as EntryKind)) fail(`'entries[${i}].kind' must be one of ${ENTRY_KINDS.join(", ")}, got ${describe(e.kind)}`);
+    const data = e.data;
+    if (typeof data !== "string" || data.length > maxEntryDataBytes) {
+      fail(`'entries[${i}].data' must be a string of 0..${maxEntryDataBytes} characters, got ${describe(data)}`);
+    }
     if (e.kind === "config") {
       const decoded = decodeConfigEntry(data);
-      if (!decoded.ok) fail(`'${field}data' is not a valid config entry: ${decoded.error.message}`);
+      if (!decoded.ok) fail(`'entries[${i}].data' is not a valid config entry: ${decoded.error.message}`);
     }
-    return { index, term: entryTerm, kind: e.kind as EntryKind, data };
-  });
+    entries[i] = { index, term: entryTerm, kind: e.kind as EntryKind, data };
+  }
+  return entries;
 }
+
+const entryFields: readonly string[] = ["index", "term", "kind", "data"];
 
 function parseMeta(v: unknown): SnapshotMeta {
   const m = object(v, "meta", ["index", "term", "config"]);
@@ -116,25 +125,32 @@ const bodyFields: Record<RaftMessageType, readonly string[]> = {
   "timeout-now": [],
 };
 
+/** Every field a message of each type may carry (built once: this runs for every message received). */
+const messageFields = Object.fromEntries(
+  raftMessageTypes.map((type) => [type, ["type", "from", "to", "term", ...bodyFields[type]]]),
+) as unknown as Record<RaftMessageType, readonly string[]>;
+
 function parseBody(type: RaftMessageType, o: Obj, head: { from: string; to: string; term: number }): RaftMessage {
   switch (type) {
     case "pre-vote":
     case "vote":
-      return { type, ...head, lastLogIndex: uint(o, "lastLogIndex", ""), lastLogTerm: uint(o, "lastLogTerm", ""), leadershipTransfer: bool(o, "leadershipTransfer", "") };
+      return { type, from: head.from, to: head.to, term: head.term, lastLogIndex: uint(o, "lastLogIndex", ""), lastLogTerm: uint(o, "lastLogTerm", ""), leadershipTransfer: bool(o, "leadershipTransfer", "") };
     case "pre-vote-response":
     case "vote-response":
-      return { type, ...head, granted: bool(o, "granted", "") };
+      return { type, from: head.from, to: head.to, term: head.term, granted: bool(o, "granted", "") };
     case "append": {
       const prevLogIndex = uint(o, "prevLogIndex", "");
       const prevLogTerm = uint(o, "prevLogTerm", "");
       if (prevLogTerm > head.term) fail(`'prevLogTerm' ${prevLogTerm} is above the message term ${head.term}`);
       const commit = uint(o, "commit", "");
-      return { type, ...head, prevLogIndex, prevLogTerm, commit, entries: parseEntries(o, prevLogIndex, head.term) };
+      return { type, from: head.from, to: head.to, term: head.term, prevLogIndex, prevLogTerm, commit, entries: parseEntries(o, prevLogIndex, head.term) };
     }
     case "append-response":
       return {
         type,
-        ...head,
+        from: head.from,
+        to: head.to,
+        term: head.term,
         success: bool(o, "success", ""),
         matchIndex: uint(o, "matchIndex", ""),
         rejectIndex: uint(o, "rejectIndex", ""),
@@ -142,22 +158,24 @@ function parseBody(type: RaftMessageType, o: Obj, head: { from: string; to: stri
         hintTerm: uint(o, "hintTerm", ""),
       };
     case "heartbeat":
-      return { type, ...head, commit: uint(o, "commit", ""), context: nullableStr(o, "context", "", maxReadContextBytes), round: uint(o, "round", "") };
+      return { type, from: head.from, to: head.to, term: head.term, commit: uint(o, "commit", ""), context: nullableStr(o, "context", "", maxReadContextBytes), round: uint(o, "round", "") };
     case "heartbeat-response":
-      return { type, ...head, context: nullableStr(o, "context", "", maxReadContextBytes), round: uint(o, "round", "") };
+      return { type, from: head.from, to: head.to, term: head.term, context: nullableStr(o, "context", "", maxReadContextBytes), round: uint(o, "round", "") };
     case "snapshot":
       return parseSnapshotChunk(o, head);
     case "snapshot-response":
       return {
         type,
-        ...head,
+        from: head.from,
+        to: head.to,
+        term: head.term,
         snapshotIndex: uint(o, "snapshotIndex", ""),
         snapshotTerm: uint(o, "snapshotTerm", ""),
         nextOffset: uint(o, "nextOffset", "", maxSnapshotBytes),
         accepted: bool(o, "accepted", ""),
       };
     case "timeout-now":
-      return { type, ...head };
+      return { type, from: head.from, to: head.to, term: head.term };
   }
 }
 
@@ -170,7 +188,7 @@ function parseSnapshotChunk(o: Obj, head: { from: string; to: string; term: numb
   const done = bool(o, "done", "");
   if (offset + data.length > totalBytes) fail(`'data' runs past 'totalBytes': offset ${offset} + ${data.length} > ${totalBytes}`);
   if (done !== (offset + data.length === totalBytes)) fail(`'done' must be true exactly on the chunk that ends at totalBytes ${totalBytes}`);
-  return { type: "snapshot", ...head, meta, offset, totalBytes, data, done };
+  return { type: "snapshot", from: head.from, to: head.to, term: head.term, meta, offset, totalBytes, data, done };
 }
 
 /**
@@ -183,7 +201,7 @@ export function parseRaftMessage(value: unknown): Result<RaftMessage> {
     if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`'message' must be an object, got ${describe(value)}`);
     const type = (value as Obj).type;
     if (!raftMessageTypes.includes(type as RaftMessageType)) fail(`'type' must be one of ${raftMessageTypes.join(", ")}, got ${describe(type)}`);
-    const o = object(value, "message", ["type", "from", "to", "term", ...bodyFields[type as RaftMessageType]]);
+    const o = object(value, "message", messageFields[type as RaftMessageType]);
     const from = str(o, "from", "", 1, maxNodeIdBytes);
     const to = str(o, "to", "", 1, maxNodeIdBytes);
     if (from === to) fail(`'from' and 'to' are both ${JSON.stringify(from)}`);

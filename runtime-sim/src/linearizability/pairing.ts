@@ -73,19 +73,15 @@ function sameValue(a: RegisterValue | CasValue, b: RegisterValue | CasValue): bo
 function toOperation(open: OpenInvoke, status: OperationStatus, completeTimeNs: number | null, completionValue: RegisterValue | CasValue): Operation {
   const invoke = open.event;
   // An info completion carries no time we can trust: the operation may take effect any time later.
-  const base = {
-    id: open.id,
-    process: invoke.process,
-    key: invoke.key,
-    status,
-    invokeTimeNs: invoke.time,
-    completeTimeNs: status === "info" ? null : completeTimeNs,
-  };
+  // One literal per kind (object spreads here cost a fifth of the end-of-run check).
+  const { id } = open;
+  const { process, key, time: invokeTimeNs } = invoke;
+  const done = status === "info" ? null : completeTimeNs;
   if (invoke.f === "read") {
     const output = status === "ok" && !Array.isArray(completionValue) ? (completionValue as RegisterValue) : null;
-    return { ...base, f: "read", output };
+    return { id, process, key, status, invokeTimeNs, completeTimeNs: done, f: "read", output };
   }
-  if (invoke.f === "write") return { ...base, f: "write", value: invoke.value as RegisterValue };
+  if (invoke.f === "write") return { id, process, key, status, invokeTimeNs, completeTimeNs: done, f: "write", value: invoke.value as RegisterValue };
   const [expected, next] = invoke.value as CasValue;
-  return { ...base, f: "cas", expected, next };
+  return { id, process, key, status, invokeTimeNs, completeTimeNs: done, f: "cas", expected, next };
 }

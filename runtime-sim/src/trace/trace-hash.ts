@@ -23,7 +23,7 @@ export class TraceHash {
       b ^= b >>> 15;
       c = Math.imul(c + unit, 0x27d4eb2f);
       c ^= c >>> 13;
-      d = Math.imul(d ^ unit, 0x165667b1) + a;
+      d = Math.imul(d + unit, 0x165667b1);
     }
     this.a = a;
     this.b = b;
@@ -47,7 +47,7 @@ export class TraceHash {
     this.b = b ^ (b >>> 15);
     const c = Math.imul(this.c + unit, 0x27d4eb2f);
     this.c = c ^ (c >>> 13);
-    this.d = Math.imul(this.d ^ unit, 0x165667b1) + this.a;
+    this.d = Math.imul(this.d + unit, 0x165667b1);
   }
 
   /** 32 hex digits; the lanes are finished in a chain through murmur3's mixer, so every lane reaches every digit. */

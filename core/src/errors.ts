@@ -32,6 +32,10 @@ export class InvariantViolation extends Error {
   }
 }
 
-export function assert(condition: unknown, invariant: string, detail = ""): asserts condition {
-  if (!condition) throw new InvariantViolation(invariant, detail);
+/**
+ * `detail` may be a function, called only on failure: on a hot path (every
+ * entry, every event) a template-literal detail would be built on every call.
+ */
+export function assert(condition: unknown, invariant: string, detail: string | (() => string) = ""): asserts condition {
+  if (!condition) throw new InvariantViolation(invariant, typeof detail === "function" ? detail() : detail);
 }

@@ -25,11 +25,11 @@ export class RaftLog {
     this.snapshotIndex = snapshot?.meta.index ?? 0;
     this.snapshotTerm = snapshot?.meta.term ?? 0;
     entries.forEach((e, i) => {
-      assert(e.index === this.snapshotIndex + 1 + i, "initial log is contiguous after the snapshot", `entry ${i} has index ${e.index}`);
+      assert(e.index === this.snapshotIndex + 1 + i, "initial log is contiguous after the snapshot", () => `entry ${i} has index ${e.index}`);
     });
     this.entries = [...entries];
     this.stableIndex = this.lastIndex();
-    assert(commit <= this.lastIndex(), "persisted commit index is within the log", `commit ${commit} > last ${this.lastIndex()}`);
+    assert(commit <= this.lastIndex(), "persisted commit index is within the log", () => `commit ${commit} > last ${this.lastIndex()}`);
     this.committed = Math.max(commit, this.snapshotIndex);
     this.applied = Math.min(Math.max(applied ?? this.snapshotIndex, this.snapshotIndex), this.committed);
   }
@@ -71,7 +71,7 @@ export class RaftLog {
   /** Leader append: entries must continue the log. */
   append(entries: readonly Entry[]): void {
     for (const e of entries) {
-      assert(e.index === this.lastIndex() + 1, "appended entries continue the log", `index ${e.index} after ${this.lastIndex()}`);
+      assert(e.index === this.lastIndex() + 1, "appended entries continue the log", () => `index ${e.index} after ${this.lastIndex()}`);
       this.entries.push(e);
     }
   }
@@ -115,7 +115,7 @@ export class RaftLog {
 
   /** Entries [lo, ...] bounded by count and summed data length; at least one if any exist. */
   slice(lo: number, maxEntries: number, maxBytes: number): Entry[] {
-    assert(lo > this.snapshotIndex, "slice starts after the compaction point", `lo ${lo}, snapshot ${this.snapshotIndex}`);
+    assert(lo > this.snapshotIndex, "slice starts after the compaction point", () => `lo ${lo}, snapshot ${this.snapshotIndex}`);
     const out: Entry[] = [];
     let bytes = 0;
     for (let i = lo; i <= this.lastIndex() && out.length < maxEntries; i++) {
@@ -138,7 +138,7 @@ export class RaftLog {
 
   commitTo(index: number): boolean {
     if (index <= this.committed) return false;
-    assert(index <= this.lastIndex(), "commit index within the log", `commit ${index} > last ${this.lastIndex()}`);
+    assert(index <= this.lastIndex(), "commit index within the log", () => `commit ${index} > last ${this.lastIndex()}`);
     this.committed = index;
     return true;
   }
@@ -153,7 +153,7 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index > this.applied) {
-      assert(index <= this.committed, "applied never passes committed", `applied ${index} > committed ${this.committed}`);
+      assert(index <= this.committed, "applied never passes committed", () => `applied ${index} > committed ${this.committed}`);
       this.applied = index;
     }
   }
@@ -161,7 +161,7 @@ export class RaftLog {
   /** Drop entries up to the snapshot index (the app snapshotted its applied state). */
   compact(snapshot: Snapshot): void {
     const index = snapshot.meta.index;
-    assert(index > this.snapshotIndex && index <= this.applied, "compaction point is applied and new", `index ${index}`);
+    assert(index > this.snapshotIndex && index <= this.applied, "compaction point is applied and new", () => `index ${index}`);
     this.entries = this.entries.slice(index - this.snapshotIndex);
     this.snapshotIndex = index;
     this.snapshotTerm = snapshot.meta.term;

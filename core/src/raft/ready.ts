@@ -22,7 +22,7 @@ export function hasReady(r: RaftCore): boolean {
 
 /** Collect the next batch of work. Call advance(ready) before the next ready(). */
 export function ready(r: RaftCore): Ready {
-  assert(!r.readyOutstanding, "advance() is called before the next ready()", `node ${r.id}`);
+  assert(!r.readyOutstanding, "advance() is called before the next ready()", () => `node ${r.id}`);
   if (r.broadcastPending && r.role === "leader") broadcastAppend(r);
   r.broadcastPending = false;
   const hardState = r.hardState();

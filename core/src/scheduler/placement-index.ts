@@ -37,7 +37,7 @@ export class PlacementIndex {
     this.bucketOfSlot = new Int32Array(n).fill(-1);
     this.cursor = view.roundRobinCursor;
     this.hosts.forEach((h, slot) => {
-      assert(!this.slotOf.has(h.id), "scheduler-host-ids-unique", `host ${h.id} appears twice in the view`);
+      assert(!this.slotOf.has(h.id), "scheduler-host-ids-unique", () => `host ${h.id} appears twice in the view`);
       this.slotOf.set(h.id, slot);
       this.free.set([h.capacity.vcpus, h.capacity.memoryMib, h.capacity.diskGib], slot * 3);
     });
@@ -78,8 +78,8 @@ export class PlacementIndex {
 
   /** Record a placement decided elsewhere (e.g. after carrying out a preemption). */
   assign(vm: PlacedVm): void {
-    assert(!this.placed.has(vm.name), "scheduler-vm-placed-once", `VM ${vm.name} is already placed`);
-    assert(this.slotOf.has(vm.hostId), "scheduler-host-known", `host ${vm.hostId} is not in the index`);
+    assert(!this.placed.has(vm.name), "scheduler-vm-placed-once", () => `VM ${vm.name} is already placed`);
+    assert(this.slotOf.has(vm.hostId), "scheduler-host-known", () => `host ${vm.hostId} is not in the index`);
     this.record(vm);
   }
 

@@ -52,7 +52,7 @@ export class StateMachine {
 
   constructor(modules: readonly AnyStateModule[], options: StateMachineOptions = {}) {
     for (const module of [...modules].sort((a, b) => compareStrings(a.name, b.name))) {
-      assert(!this.modules.has(module.name), "unique-module-names", `module "${module.name}" registered twice`);
+      assert(!this.modules.has(module.name), "unique-module-names", () => `module "${module.name}" registered twice`);
       this.modules.set(module.name, module);
     }
     this.sessions = new SessionTable(options.sessions ?? defaultSessionLimits);
@@ -80,8 +80,8 @@ export class StateMachine {
   }
 
   apply(entry: Entry): ApplyOutcome {
-    assert(entry.index === this.index + 1, "apply-in-order", `applying index ${entry.index} after ${this.index}`);
-    assert(entry.term >= this.term, "apply-terms-monotonic", `term ${entry.term} at index ${entry.index} after term ${this.term}`);
+    assert(entry.index === this.index + 1, "apply-in-order", () => `applying index ${entry.index} after ${this.index}`);
+    assert(entry.term >= this.term, "apply-terms-monotonic", () => `term ${entry.term} at index ${entry.index} after term ${this.term}`);
     this.recordedResultJson = null;
     const outcome = entry.kind === "normal" ? this.applyCommand(entry) : blankOutcome(entry);
     this.index = entry.index;

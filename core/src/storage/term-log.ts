@@ -41,12 +41,12 @@ export class TermLog {
 
   /** Drops entries >= fromIndex (fromIndex > snapshotIndex). */
   truncateFrom(fromIndex: number): void {
-    assert(fromIndex > this.snapshotIndex, "storage-truncate-above-snapshot", `from ${fromIndex}, snapshot ${this.snapshotIndex}`);
+    assert(fromIndex > this.snapshotIndex, "storage-truncate-above-snapshot", () => `from ${fromIndex}, snapshot ${this.snapshotIndex}`);
     this.terms.length = Math.min(this.terms.length, fromIndex - this.snapshotIndex - 1);
   }
 
   append(index: number, term: number): void {
-    assert(index === this.lastIndex + 1, "storage-append-contiguous", `index ${index} after ${this.lastIndex}`);
+    assert(index === this.lastIndex + 1, "storage-append-contiguous", () => `index ${index} after ${this.lastIndex}`);
     this.terms.push(term);
   }
 

@@ -31,7 +31,7 @@ export class EntryList {
     operations.forEach((operation, index) => {
       order.push({ entry: 2 * index, timeNs: operation.callTimeNs });
       if (operation.returnTimeNs !== null) {
-        assert(operation.returnTimeNs >= operation.callTimeNs, "an operation returns no earlier than its call", `operation ${index}`);
+        assert(operation.returnTimeNs >= operation.callTimeNs, "an operation returns no earlier than its call", () => `operation ${index}`);
         order.push({ entry: 2 * index + 1, timeNs: operation.returnTimeNs });
         this.hasDeadline[index] = 1;
       }

@@ -46,7 +46,7 @@ export function pairOperations(events: readonly HistoryEvent[]): Result<Operatio
     operations[open.id] = toOperation(open, "info", null, open.event.f === "read" ? null : open.event.value);
   }
   return ok(operations.map((operation, id) => {
-    assert(operation !== undefined, "every invoke becomes an operation", `operation ${id}`);
+    assert(operation !== undefined, "every invoke becomes an operation", () => `operation ${id}`);
     return operation;
   }));
 }

@@ -35,11 +35,11 @@ export class HistoryRecorder {
   }
 
   invoke(process: number, f: OperationFunction, key: string, value: InvokeValue, timeNs: number): OperationHandle {
-    assert(Number.isSafeInteger(process) && process >= 0, "history process is a non-negative integer", `got ${process}`);
-    assert(!this.open.has(process), "a process has at most one outstanding operation", `process ${process} invoked ${f} on ${key} while busy`);
-    assert(f !== "read" || value === null, "a read invoke carries null", `process ${process}`);
-    assert(f !== "cas" || (Array.isArray(value) && value.length === 2), "a cas invoke carries [expected, new]", `process ${process}`);
-    assert(f === "cas" || !Array.isArray(value), "only cas carries a pair", `process ${process} ${f}`);
+    assert(Number.isSafeInteger(process) && process >= 0, "history process is a non-negative integer", () => `got ${process}`);
+    assert(!this.open.has(process), "a process has at most one outstanding operation", () => `process ${process} invoked ${f} on ${key} while busy`);
+    assert(f !== "read" || value === null, "a read invoke carries null", () => `process ${process}`);
+    assert(f !== "cas" || (Array.isArray(value) && value.length === 2), "a cas invoke carries [expected, new]", () => `process ${process}`);
+    assert(f === "cas" || !Array.isArray(value), "only cas carries a pair", () => `process ${process} ${f}`);
     this.append({ process, type: "invoke", f, key, value: copyValue(value), time: timeNs });
     const handle: OperationHandle = { id: this.nextId++, process, f, key };
     this.open.set(process, { handle, value: copyValue(value) });
@@ -83,17 +83,17 @@ export class HistoryRecorder {
 
   private complete(type: Exclude<HistoryEventType, "invoke">, handle: OperationHandle, valueOrTime: InvokeValue | number | undefined, timeNs: number | undefined): void {
     const [value, time] = typeof valueOrTime === "number" ? [undefined, valueOrTime] : [valueOrTime, timeNs];
-    assert(time !== undefined, "a completion carries a time", `process ${handle.process} ${type}`);
+    assert(time !== undefined, "a completion carries a time", () => `process ${handle.process} ${type}`);
     const open = this.open.get(handle.process);
-    assert(open !== undefined && open.handle.id === handle.id, "an operation completes exactly once", `process ${handle.process} op ${handle.id} ${type}`);
+    assert(open !== undefined && open.handle.id === handle.id, "an operation completes exactly once", () => `process ${handle.process} op ${handle.id} ${type}`);
     let recordedValue: InvokeValue;
     if (handle.f === "read") {
-      assert(type !== "ok" || value !== undefined, "a read ok carries the value read", `process ${handle.process}`);
-      assert(type === "ok" || value === undefined || value === null, "a failed or indeterminate read carries no value", `process ${handle.process}`);
-      assert(!Array.isArray(value), "a read value is a string or null", `process ${handle.process}`);
+      assert(type !== "ok" || value !== undefined, "a read ok carries the value read", () => `process ${handle.process}`);
+      assert(type === "ok" || value === undefined || value === null, "a failed or indeterminate read carries no value", () => `process ${handle.process}`);
+      assert(!Array.isArray(value), "a read value is a string or null", () => `process ${handle.process}`);
       recordedValue = type === "ok" ? (value as RegisterValue) : null;
     } else {
-      assert(value === undefined || sameValue(value, open.value), "a completion repeats its invoke's value", `process ${handle.process} ${handle.f}`);
+      assert(value === undefined || sameValue(value, open.value), "a completion repeats its invoke's value", () => `process ${handle.process} ${handle.f}`);
       recordedValue = copyValue(open.value);
     }
     this.append({ process: handle.process, type, f: handle.f, key: handle.key, value: recordedValue, time });
@@ -101,8 +101,8 @@ export class HistoryRecorder {
   }
 
   private append(event: HistoryEvent): void {
-    assert(Number.isSafeInteger(event.time) && event.time >= this.lastTimeNs, "history time is a non-decreasing integer", `got ${event.time} after ${this.lastTimeNs}`);
-    assert(this.recorded.length < this.maxEvents, "history stays within maxEvents", `limit ${this.maxEvents}`);
+    assert(Number.isSafeInteger(event.time) && event.time >= this.lastTimeNs, "history time is a non-decreasing integer", () => `got ${event.time} after ${this.lastTimeNs}`);
+    assert(this.recorded.length < this.maxEvents, "history stays within maxEvents", () => `limit ${this.maxEvents}`);
     this.lastTimeNs = event.time;
     this.recorded.push(event);
   }

@@ -36,14 +36,14 @@ export function placementProblem(state: ClusterState, vm: VmRecord, hostId: stri
 /** Put an unplaced VM on a host with a fresh cluster-wide generation. Caller checked feasibility. */
 export function commitPlacement(state: ClusterState, vm: VmRecord, hostId: string, reason: string, ctx: ApplyContext): VmRecord {
   const generation = state.lastGeneration + 1;
-  assert(generation > vm.generation, "vm-generation-increases", `VM ${vm.spec.name}: ${generation} after ${vm.generation}`);
+  assert(generation > vm.generation, "vm-generation-increases", () => `VM ${vm.spec.name}: ${generation} after ${vm.generation}`);
   state.lastGeneration = generation;
   state.roundRobinCursor = hostId;
   const next = withStatus({ ...vm, placement: { hostId, generation }, generation, pendingReason: null, move: null, lastReportBasedOn: 0 }, "scheduled", reason, ctx);
   state.putVm(vm.spec.name, next);
   const host = state.hosts.get(hostId);
   const used = state.allocationOf(hostId);
-  assert(host !== undefined && firstShortfall(host.capacity, used) === null, "host-allocation-within-capacity", `host ${hostId} after placing ${vm.spec.name}`);
+  assert(host !== undefined && firstShortfall(host.capacity, used) === null, "host-allocation-within-capacity", () => `host ${hostId} after placing ${vm.spec.name}`);
   return next;
 }
 

@@ -99,7 +99,7 @@ export class ClusterState {
   private release(vm: VmRecord): void {
     const hostId = vm.placement?.hostId as string;
     const left = subtractResources(this.allocationOf(hostId), resourcesOf(vm.spec));
-    assert(left.vcpus >= 0 && left.memoryMib >= 0 && left.diskGib >= 0, "cluster-allocation-non-negative", `host ${hostId} after releasing ${vm.spec.name}`);
+    assert(left.vcpus >= 0 && left.memoryMib >= 0 && left.diskGib >= 0, "cluster-allocation-non-negative", () => `host ${hostId} after releasing ${vm.spec.name}`);
     this.allocated.set(hostId, left);
     this.namesOnHost.get(hostId)?.delete(vm.spec.name);
     const group = vm.spec.antiAffinityGroup;

@@ -8,7 +8,7 @@ import { maxClientIdChars } from "../state/envelope";
 import { invalidRequest } from "./client-errors";
 import { defaultClientOps, type ClientOpRegistry } from "./client-ops";
 import { checkOnlyFields, describeType, isPlainObject, readId, readObject, readOptionalInteger, type Fields } from "./fields";
-import { jsonDepthExceeds, maxJsonDepth } from "./json-depth";
+import { jsonTextDepthExceeds, maxJsonDepth } from "./json-depth";
 import { binaryRaftTag, decodeRaftBinary, encodeRaftBinary } from "./raft-binary";
 import { wireError } from "./wire-errors";
 import { validateResponse } from "./wire-response";
@@ -109,7 +109,7 @@ export function decodeWire(bytes: Uint8Array, transportFrom: string, options: Wi
     const why = cause instanceof Error ? cause.message : String(cause);
     return err(wireError("invalid-json", `message from ${transportFrom} is not valid JSON: ${why}`, "send one JSON object per message"));
   }
-  if (jsonDepthExceeds(value, maxJsonDepth)) {
+  if (jsonTextDepthExceeds(bytes, wireChecksumBytes, maxJsonDepth)) {
     return err(wireError("too-deeply-nested", `message from ${transportFrom} nests deeper than ${maxJsonDepth} levels (maxJsonDepth)`, "flatten the message"));
   }
   return decodeValue(value, transportFrom, options);

@@ -81,6 +81,8 @@ export class Simulation {
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly clients = new Map<string, { instance: unknown; clock: NodeClockModel }>();
   private readonly lazyStreams = new Map<string, SimRandom>();
+  /** Each sender's network stream by endpoint id (looked up on every message: no name to build). */
+  private readonly senderStreams = new Map<string, SimRandom>();
   private readonly endChecks: { name: string; check: Check }[] = [];
   private phaseValue: SimPhase = "faults";
 
@@ -98,7 +100,7 @@ export class Simulation {
         scheduleDelivery: (atUs, to, detail, deliver) => void this.loop.push(atUs, "deliver", to, -1, detail, deliver),
         isUp: (id) => this.clients.has(id) || this.nodes.get(id)?.up === true,
         trace: (node, kind, detail) => this.trace.record(this.loop.nowUs(), node, kind, detail),
-        senderRandom: (id) => this.sharedStream(`net/${id}`),
+        senderRandom: (id) => this.senderStreams.get(id) ?? this.newSenderStream(id),
         byzantineRandom: (id) => this.sharedStream(`byzantine/${id}`),
       },
       { ...DEFAULT_NETWORK_CONFIG, ...options.network },
@@ -387,6 +389,12 @@ export class Simulation {
   }
 
   /** A stream created on first use and kept for the run (per-endpoint net and Byzantine draws). */
+  private newSenderStream(id: string): SimRandom {
+    const random = this.sharedStream(`net/${id}`);
+    this.senderStreams.set(id, random);
+    return random;
+  }
+
   private sharedStream(name: string): SimRandom {
     let random = this.lazyStreams.get(name);
     if (random === undefined) {

@@ -9,6 +9,7 @@ import { invalidRequest } from "./client-errors";
 import { defaultClientOps, type ClientOpRegistry } from "./client-ops";
 import { checkOnlyFields, describeType, isPlainObject, readId, readObject, readOptionalInteger, type Fields } from "./fields";
 import { jsonTextDepthExceeds, maxJsonDepth } from "./json-depth";
+import { binaryKvRequestTag, binaryKvResponseTag, decodeKvBinary, encodeKvBinary } from "./client-binary";
 import { binaryRaftTag, decodeRaftBinary, encodeRaftBinary } from "./raft-binary";
 import { wireError } from "./wire-errors";
 import { validateResponse } from "./wire-response";
@@ -40,14 +41,18 @@ export const wireChecksumBytes = 4;
 
 /**
  * A frame is [u32 CRC-32 of body][body]. The body is UTF-8 JSON, except for
- * Raft peer messages, which use the binary layout of raft-binary.ts (its first
- * byte, 0xB1, can never start JSON). The checksum catches what a corrupting
+ * Raft peer messages (raft-binary.ts) and KV client requests and results
+ * (client-binary.ts), which have binary layouts whose first bytes (0xB1,
+ * 0xB4, 0xB5) can never start JSON. The checksum catches what a corrupting
  * link or peer does to bytes in flight: a flipped bit inside a string would
  * still parse, and a follower would append an entry the leader never wrote.
  */
 export function encodeWire(message: WireMessage): Uint8Array {
   if (message.kind === "raft") {
     const frame = encodeRaftBinary(message.msg, wireChecksumBytes, sealFrame);
+    if (frame !== null) return frame;
+  } else {
+    const frame = encodeKvBinary(message, wireChecksumBytes, sealFrame);
     if (frame !== null) return frame;
   }
   const w = jsonScratch;
@@ -95,7 +100,13 @@ export function decodeWire(bytes: Uint8Array, transportFrom: string, options: Wi
   if (crc32(bytes, wireChecksumBytes) !== readU32(bytes, 0)) {
     return err(wireError("checksum-mismatch", `message from ${transportFrom} fails its CRC-32: corrupted in flight`, "the sender's link or host corrupts data; the message was dropped"));
   }
-  if (bytes[wireChecksumBytes] === binaryRaftTag) return decodeBinaryRaft(bytes, transportFrom, options);
+  const tag = bytes[wireChecksumBytes];
+  if (tag === binaryRaftTag) return decodeBinaryRaft(bytes, transportFrom, options);
+  if (tag === binaryKvRequestTag || tag === binaryKvResponseTag) {
+    // The same value JSON would carry, through the same validation.
+    const value = decodeKvBinary(bytes, wireChecksumBytes);
+    return value.ok ? decodeValue(value.value, transportFrom, options) : value;
+  }
   let text: string;
   try {
     text = utf8Decoder.decode(bytes.subarray(wireChecksumBytes));
@@ -242,10 +253,16 @@ export function refusedRequestId(bytes: Uint8Array): { readonly kind: "client-re
   const body = bytes.subarray(wireChecksumBytes);
   if (crc32(body) !== readU32(bytes, 0)) return null;
   let value: unknown;
-  try {
-    value = JSON.parse(utf8Decoder.decode(body));
-  } catch {
-    return null;
+  if (body[0] === binaryKvRequestTag) {
+    const decoded = decodeKvBinary(bytes, wireChecksumBytes);
+    if (!decoded.ok) return null;
+    value = decoded.value;
+  } else {
+    try {
+      value = JSON.parse(utf8Decoder.decode(body));
+    } catch {
+      return null;
+    }
   }
   if (!isPlainObject(value)) return null;
   const request = value["kind"] === "forward" && isPlainObject(value["request"]) ? value["request"] : value;

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from "../errors";
 import { invalidRequest, type ClientError } from "../protocol/client-errors";
 import { checkOnlyFields, readId, readInteger, readObject } from "../protocol/fields";
+import { COMPACT_ENVELOPE_MARK, decodeCompactEnvelope, encodeCompactEnvelope } from "./envelope-compact";
 
 /** Longest client id, in UTF-16 units. */
 export const maxClientIdChars = 128;
@@ -21,12 +22,18 @@ export interface CommandEnvelope {
   readonly command: unknown;
 }
 
+/** An entry's data: the compact form for a KV session command (envelope-compact.ts), JSON for the rest. */
 export function encodeCommandEnvelope(envelope: CommandEnvelope): string {
-  return JSON.stringify(envelope);
+  return encodeCompactEnvelope(envelope as unknown as Record<string, unknown>) ?? JSON.stringify(envelope);
 }
 
-/** Decode and shape-check an entry's data. Never throws. */
+/** Decode and shape-check an entry's data, in either spelling. Never throws. */
 export function decodeCommandEnvelope(data: string): Result<CommandEnvelope, ClientError> {
+  if (data.startsWith(COMPACT_ENVELOPE_MARK)) {
+    const compact = decodeCompactEnvelope(data);
+    if ("problem" in compact) return err(invalidRequest("entry.data", `compact entry data is malformed: ${compact.problem}`));
+    return validateCommandEnvelope(compact.value);
+  }
   let value: unknown;
   try {
     value = JSON.parse(data);

@@ -105,7 +105,8 @@ describe("encodeClientCommand", () => {
   });
 
   it("refuses a command whose JSON escaping overflows the raft entry bound", () => {
-    const control = { ...request, op: { module: "kv", command: { type: "put", key: "k", value: "\u0001".repeat(400_000) } } };
+    // Lone surrogates keep the entry in JSON (the compact form cannot carry them), where each takes 6 characters.
+    const control = { ...request, op: { module: "kv", command: { type: "put", key: "k", value: "\ud800".repeat(400_000) } } };
     expect(encodeClientCommand(control, 0)).toMatchObject({
       ok: false,
       error: { code: "value-too-large", message: expect.stringContaining("(maxEntryDataBytes)") },

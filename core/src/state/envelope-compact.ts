@@ -95,10 +95,18 @@ class CompactReader {
     return this.data.slice(start, start + length);
   }
 
+  /** A canonical decimal integer (no sign, no leading zero, at most 16 digits), read by hand: it runs for every entry applied. */
   decimal(what: string): number {
     const digits = this.text(what);
-    if (!/^(0|[1-9][0-9]{0,15})$/.test(digits)) return this.fail(`${what} is not a decimal integer`, 0);
-    return Number(digits);
+    const n = digits.length;
+    if (n === 0 || n > 16 || (n > 1 && digits.charCodeAt(0) === 0x30)) return this.fail(`${what} is not a decimal integer`, 0);
+    let value = 0;
+    for (let i = 0; i < n; i++) {
+      const d = digits.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) return this.fail(`${what} is not a decimal integer`, 0);
+      value = value * 10 + d;
+    }
+    return value;
   }
 
   private fail<T>(problem: string, placeholder: T): T {

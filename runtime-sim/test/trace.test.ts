@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MessageDetail } from "../src/trace/message-detail";
 import { Trace } from "../src/trace/trace";
 
 type Rec = [number, string, string, string];
@@ -31,5 +32,32 @@ describe("trace hash", () => {
     expect(hashOf([[1, "n1", "ab", "c"]])).not.toBe(hashOf([[1, "n1", "a", "bc"]]));
     expect(hashOf([[1, "n1", "a", "b"], [2, "n1", "c", ""]])).not.toBe(hashOf([[1, "n1", "a", "b"], [2, "n1", "", "c"]]));
     expect(hashOf([[1, "n1", "x", "y"]])).not.toBe(hashOf([[2, "n1", "x", "y"]]));
+  });
+});
+
+describe("message details in the trace", () => {
+  const detail = (over: Partial<{ id: number; from: string; to: string; bytes: number; digest: number; byz: string | null; dup: boolean }> = {}) => {
+    const d = { id: 12, from: "n1", to: "n2", bytes: 55, digest: 0x1a2b3c4d, byz: null, dup: false, ...over };
+    return new MessageDetail(d.id, d.from, d.to, d.bytes, d.digest, d.byz, d.dup);
+  };
+  const hashWith = (d: MessageDetail): string => {
+    const trace = new Trace();
+    trace.record(5, "n1", "net.send", d);
+    return trace.digestHex();
+  };
+
+  it("render as text only when read, in the same form as before", () => {
+    expect(String(detail())).toBe("#12 n1->n2 55b:1a2b3c4d");
+    expect(String(detail({ byz: "replay", dup: true }))).toBe("#12 n1->n2 55b:1a2b3c4d byz=replay dup");
+    const trace = new Trace();
+    trace.record(5, "n1", "deliver", detail());
+    expect(trace.tail()).toEqual([{ atUs: 5, node: "n1", kind: "deliver", detail: "#12 n1->n2 55b:1a2b3c4d" }]);
+  });
+
+  it("change the trace hash when any field changes", () => {
+    const base = hashWith(detail());
+    const variants = [detail({ id: 13 }), detail({ from: "n3" }), detail({ to: "n3" }), detail({ bytes: 56 }), detail({ digest: 1 }), detail({ byz: "flip" }), detail({ dup: true }), detail({ from: "n1>", to: "n2" }), detail({ from: "n1", to: ">n2" })];
+    const hashes = variants.map(hashWith);
+    expect(new Set([base, ...hashes]).size).toBe(variants.length + 1);
   });
 });

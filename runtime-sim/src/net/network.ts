@@ -1,6 +1,7 @@
 import { copyBytes, type EndpointId, type NetEndpoint } from "@blixard/core";
 import type { SimRandom } from "../random/streams";
-import { digestBytes } from "../random/hash";
+import { digest32 } from "../random/hash";
+import { MessageDetail, type TraceDetail } from "../trace/message-detail";
 import type { VirtualUs } from "../world/time";
 import { ByzantineNode, type ByzantineBehaviour } from "./byzantine";
 import { LinkState } from "./link-state";
@@ -10,10 +11,10 @@ import { validateNetworkConfig, type NetworkConfig } from "./net-config";
 export interface NetHost {
   nowUs(): VirtualUs;
   /** Schedule a delivery event for endpoint `to` (deferred while `to` is paused). */
-  scheduleDelivery(atUs: VirtualUs, to: EndpointId, detail: string, deliver: () => void): void;
+  scheduleDelivery(atUs: VirtualUs, to: EndpointId, detail: MessageDetail, deliver: () => void): void;
   /** Whether `id` is up (its software exists) right now. */
   isUp(id: EndpointId): boolean;
-  trace(node: string, kind: string, detail: string): void;
+  trace(node: string, kind: string, detail: TraceDetail): void;
   /** The per-sender stream "net/<id>", created on first use. */
   senderRandom(id: EndpointId): SimRandom;
   byzantineRandom(id: EndpointId): SimRandom;
@@ -126,7 +127,7 @@ export class SimNetwork {
     if (!(payload instanceof Uint8Array)) throw new TypeError(`net.send from ${from}: payload must be a Uint8Array`);
     const id = this.nextMessageId++;
     this.stats.sent++;
-    const detail = `#${id} ${from}->${to} ${digestBytes(payload)}${tag === null ? "" : ` byz=${tag}`}`;
+    const detail = new MessageDetail(id, from, to, payload.length, digest32(payload), tag, false);
     if (payload.length > this.config.maxMessageBytes) return this.drop("oversize", from, detail);
     if (!this.known.has(to)) return this.drop("unknown-endpoint", from, detail);
     if (!this.links.linkUp(from, to)) return this.drop("partition-at-send", from, detail);
@@ -137,16 +138,16 @@ export class SimNetwork {
     if (random.bernoulli(this.config.duplicateProbability)) {
       this.stats.duplicated++;
       // Each delivery owns its bytes, so a receiver can never disturb the other copy.
-      this.scheduleCopy(from, to, copyBytes(payload), `${detail} dup`, random);
+      this.scheduleCopy(from, to, copyBytes(payload), detail.asDuplicate(), random);
     }
   }
 
-  private scheduleCopy(from: EndpointId, to: EndpointId, payload: Uint8Array, detail: string, random: SimRandom): void {
+  private scheduleCopy(from: EndpointId, to: EndpointId, payload: Uint8Array, detail: MessageDetail, random: SimRandom): void {
     const atUs = this.host.nowUs() + this.drawLatencyUs(random);
     this.host.scheduleDelivery(atUs, to, detail, () => this.deliver(from, to, payload, detail));
   }
 
-  private deliver(from: EndpointId, to: EndpointId, payload: Uint8Array, detail: string): void {
+  private deliver(from: EndpointId, to: EndpointId, payload: Uint8Array, detail: MessageDetail): void {
     if (!this.links.linkUp(from, to)) return this.drop("partition-in-flight", to, detail);
     if (!this.host.isUp(to)) return this.drop("receiver-down", to, detail);
     const handler = this.handlers.get(to);
@@ -162,7 +163,7 @@ export class SimNetwork {
     return delayUs;
   }
 
-  private drop(reason: DropReason, node: EndpointId, detail: string): void {
+  private drop(reason: DropReason, node: EndpointId, detail: MessageDetail): void {
     this.stats.dropped[reason]++;
     this.host.trace(node, `net.drop.${reason}`, detail);
   }

@@ -51,6 +51,11 @@ export function hex32(value: number): string {
  * FNV-1a was a measurable cost), finished with murmur3's mixer.
  */
 export function digestBytes(bytes: Uint8Array): string {
+  return `${bytes.length}b:${hex32(digest32(bytes))}`;
+}
+
+/** The 32-bit hash digestBytes shows: four bytes at a time, finished with murmur3's mixer. */
+export function digest32(bytes: Uint8Array): number {
   const n = bytes.length;
   let hash = FNV_OFFSET ^ n;
   let i = 0;
@@ -60,5 +65,5 @@ export function digestBytes(bytes: Uint8Array): string {
     hash ^= hash >>> 15;
   }
   for (; i < n; i++) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);
-  return `${n}b:${hex32(mix32(hash))}`;
+  return mix32(hash);
 }

@@ -1,5 +1,6 @@
 import type { TraceFields } from "@blixard/core";
 import type { VirtualUs } from "../world/time";
+import type { TraceDetail } from "./message-detail";
 import { TraceHash } from "./trace-hash";
 
 /** One trace record. `detail` is a compact deterministic rendering of the payload ("k=v ..."). */
@@ -33,7 +34,7 @@ export class Trace {
   private readonly ringAtUs: VirtualUs[];
   private readonly ringNode: string[];
   private readonly ringKind: string[];
-  private readonly ringDetail: string[];
+  private readonly ringDetail: TraceDetail[];
   private readonly ringSize: number;
   private ringNext = 0;
   private readonly hash = new TraceHash();
@@ -50,7 +51,7 @@ export class Trace {
     this.ringAtUs = new Array<VirtualUs>(size).fill(0);
     this.ringNode = new Array<string>(size).fill("");
     this.ringKind = new Array<string>(size).fill("");
-    this.ringDetail = new Array<string>(size).fill("");
+    this.ringDetail = new Array<TraceDetail>(size).fill("");
     this.sink = options.sink;
   }
 
@@ -58,7 +59,7 @@ export class Trace {
     return this.recorded;
   }
 
-  record(atUs: VirtualUs, node: string, kind: string, detail: string): void {
+  record(atUs: VirtualUs, node: string, kind: string, detail: TraceDetail): void {
     if (this.finalHex !== null) throw new Error("trace already finalised; no records may be added after digestHex()");
     const slot = this.ringNext;
     this.ringAtUs[slot] = atUs;
@@ -74,9 +75,10 @@ export class Trace {
     hash.addUnit(0x20);
     hash.addString(kind);
     hash.addUnit(0x20);
-    hash.addString(detail);
+    if (typeof detail === "string") hash.addString(detail);
+    else detail.hashInto(hash);
     hash.addUnit(0x0a);
-    if (this.sink !== undefined) this.sink({ atUs, node, kind, detail });
+    if (this.sink !== undefined) this.sink({ atUs, node, kind, detail: String(detail) });
   }
 
   /** The most recent records, oldest first (at most `limit`). */
@@ -86,7 +88,7 @@ export class Trace {
     const held = Math.min(this.recorded, size);
     for (let i = size - held; i < size; i++) {
       const slot = (this.ringNext + i) % size;
-      out.push({ atUs: this.ringAtUs[slot]!, node: this.ringNode[slot]!, kind: this.ringKind[slot]!, detail: this.ringDetail[slot]! });
+      out.push({ atUs: this.ringAtUs[slot]!, node: this.ringNode[slot]!, kind: this.ringKind[slot]!, detail: String(this.ringDetail[slot]!) });
     }
     return out.slice(Math.max(0, out.length - limit));
   }

@@ -1,4 +1,5 @@
 import { InvariantViolation } from "@blixard/core";
+import type { TraceDetail } from "../trace/message-detail";
 import type { Trace } from "../trace/trace";
 import { EventQueue, QueuedEvent } from "./event-queue";
 import type { Check, FailureKind, SimFailure } from "./failure";
@@ -54,7 +55,7 @@ export class EventLoop {
     return this.failureValue;
   }
 
-  push(atUs: VirtualUs, label: string, nodeId: string | null, incarnation: number, detail: string, fire: () => void): QueuedEvent {
+  push(atUs: VirtualUs, label: string, nodeId: string | null, incarnation: number, detail: TraceDetail, fire: () => void): QueuedEvent {
     if (!(atUs >= this.now) || !Number.isSafeInteger(atUs)) {
       throw new RangeError(`event "${label}" scheduled at ${atUs}µs, before now (${this.now}µs) or not an integer`);
     }

@@ -1,3 +1,4 @@
+import type { TraceDetail } from "../trace/message-detail";
 import type { VirtualUs } from "./time";
 
 /**
@@ -18,7 +19,7 @@ export class QueuedEvent {
     /** Node incarnation the event was scheduled for; stale incarnations are skipped. -1 = any. */
     readonly incarnation: number,
     /** Payload digest or other detail for the trace record. */
-    readonly detail: string,
+    readonly detail: TraceDetail,
     readonly fire: () => void,
   ) {}
 

@@ -31,16 +31,14 @@ export class TraceHash {
     this.d = d;
   }
 
-  /** A non-negative safe integer, as four 16-bit units. */
+  /** A non-negative safe integer, as its low and high 32-bit words (one step each: every record has a time). */
   addInteger(n: number): void {
     const low = n % 0x100000000;
-    const high = (n - low) / 0x100000000;
-    this.addUnit(low & 0xffff);
-    this.addUnit(low >>> 16);
-    this.addUnit(high & 0xffff);
-    this.addUnit(high >>> 16);
+    this.addUnit(low | 0);
+    this.addUnit((n - low) / 0x100000000);
   }
 
+  /** One 32-bit word (a UTF-16 unit is one too). */
   addUnit(unit: number): void {
     this.a = Math.imul(this.a ^ unit, 0x01000193);
     const b = Math.imul(this.b ^ unit, 0x5bd1e995);

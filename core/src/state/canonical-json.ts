@@ -11,7 +11,6 @@ export function canonicalJson(value: unknown): string {
   // Most values (module results, built field by field in key order) are
   // already canonical in memory: then the native JSON.stringify writes the
   // same text, several times faster than the writer below.
-  if (isCanonicalAsIs(value, 0)) return JSON.stringify(value) ?? "undefined";
   return write(value) ?? "undefined";
 }
 
@@ -56,6 +55,8 @@ function write(value: unknown): string | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "boolean") return value ? "true" : "false";
   if (value === null || typeof value !== "object") return JSON.stringify(value);
+  // A sorted subtree inside an unsorted value (a snapshot image) still gets the native writer.
+  if (isCanonicalAsIs(value, 0)) return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) {

@@ -81,7 +81,8 @@ export class SessionTable {
   record(clientId: string, seq: number, index: number, resultJson: string): void {
     const cache = resultJson.length <= this.limits.maxCachedResultChars;
     if (!this.sessions.delete(clientId)) this.evictIfFull();
-    this.sessions.set(clientId, { clientId, lastSeq: seq, lastAppliedIndex: index, cachedResultJson: cache ? resultJson : null });
+    // Fields in sorted order: a snapshot's canonical JSON then writes the session table natively.
+    this.sessions.set(clientId, { cachedResultJson: cache ? resultJson : null, clientId, lastAppliedIndex: index, lastSeq: seq });
   }
 
   private evictIfFull(): void {
@@ -128,10 +129,10 @@ function parseSessions(image: unknown): Result<Session[]> {
     if (seen.has(s.clientId as string)) return corrupt(`client ${s.clientId} appears twice`);
     seen.add(s.clientId as string);
     out.push({
-      clientId: s.clientId as string,
-      lastSeq: s.lastSeq as number,
-      lastAppliedIndex: s.lastAppliedIndex as number,
       cachedResultJson: s.cachedResultJson as string | null,
+      clientId: s.clientId as string,
+      lastAppliedIndex: s.lastAppliedIndex as number,
+      lastSeq: s.lastSeq as number,
     });
   }
   return ok(out);

@@ -15,9 +15,20 @@ export function hasReady(r: RaftCore): boolean {
     r.log.pendingSnapshot !== null ||
     r.log.stableIndex < r.log.lastIndex() ||
     r.log.committed > r.log.applied ||
-    !sameHardState(r.hardState(), r.persistedHardState) ||
-    !sameSoftState(r.softState(), r.reportedSoftState)
+    hardStateChanged(r) ||
+    softStateChanged(r)
   );
+}
+
+// Field by field, without building the states: hasReady runs after every input of every node.
+function hardStateChanged(r: RaftCore): boolean {
+  const p = r.persistedHardState;
+  return p.term !== r.term || p.votedFor !== r.votedFor || p.commit !== r.log.committed;
+}
+
+function softStateChanged(r: RaftCore): boolean {
+  const s = r.reportedSoftState;
+  return s.term !== r.term || s.leaderId !== r.leaderId || s.role !== r.publicRole();
 }
 
 /** Collect the next batch of work. Call advance(ready) before the next ready(). */

@@ -39,6 +39,13 @@
  * transfer via TimeoutNow (proposals refused meanwhile, abandoned after an
  * election timeout); learners; flow-control and backpressure bounds.
  *
+ * Around this module, for speed: Raft messages and KV client traffic travel in
+ * binary layouts (protocol/raft-binary.ts, protocol/client-binary.ts), KV
+ * session commands enter the log in a compact spelling (state/envelope-compact.ts),
+ * and log records are binary frames (storage/record-binary.ts). Each binary
+ * form decodes to the same value its JSON form would and passes the same
+ * validation; anything else stays JSON.
+ *
  * Membership: single-server changes, effective on append (thesis §4.1). One
  * uncommitted config entry at a time, and only once the leader committed an
  * entry of its own term. Safety: two configurations that differ by one voter

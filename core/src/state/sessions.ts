@@ -51,8 +51,22 @@ export interface SessionLimits {
 
 export const defaultSessionLimits: SessionLimits = { maxSessions: 10_000, maxCachedResultChars: 64 * 1024 };
 
+/**
+ * A session as the table holds it: the cached result either as canonical JSON
+ * text, or (for a result that is canonical as it stands, see result-fold.ts)
+ * as the value itself, written as text only if a snapshot asks for it.
+ */
+interface HeldSession {
+  readonly clientId: string;
+  readonly lastSeq: number;
+  readonly lastAppliedIndex: number;
+  readonly resultJson: string | null;
+  /** The result itself, or undefined when resultJson is its only form (or it was not cached). */
+  readonly result: unknown;
+}
+
 export class SessionTable {
-  private sessions = new Map<string, Session>();
+  private sessions = new Map<string, HeldSession>();
 
   constructor(private readonly limits: SessionLimits = defaultSessionLimits) {}
 
@@ -61,7 +75,8 @@ export class SessionTable {
   }
 
   get(clientId: string): Session | undefined {
-    return this.sessions.get(clientId);
+    const held = this.sessions.get(clientId);
+    return held === undefined ? undefined : imageOf(held);
   }
 
   check(clientId: string, seq: number): SessionCheck {
@@ -70,9 +85,8 @@ export class SessionTable {
       return seq === 1 ? { kind: "new" } : { kind: "rejected", error: sessionExpired(clientId, seq) };
     }
     if (seq > session.lastSeq) return { kind: "new" };
-    if (seq === session.lastSeq && session.cachedResultJson !== null) {
-      return { kind: "retry", result: JSON.parse(session.cachedResultJson) };
-    }
+    if (seq === session.lastSeq && session.result !== undefined) return { kind: "retry", result: session.result };
+    if (seq === session.lastSeq && session.resultJson !== null) return { kind: "retry", result: JSON.parse(session.resultJson) };
     const why = seq === session.lastSeq ? "its result was too large to cache" : "only the latest result is kept";
     return { kind: "rejected", error: duplicateStale(clientId, seq, session.lastSeq, why) };
   }
@@ -80,9 +94,25 @@ export class SessionTable {
   /** Record the canonical JSON result of a newly applied (clientId, seq) at Raft index `index`. */
   record(clientId: string, seq: number, index: number, resultJson: string): void {
     const cache = resultJson.length <= this.limits.maxCachedResultChars;
-    if (!this.sessions.delete(clientId)) this.evictIfFull();
-    // Fields in sorted order: a snapshot's canonical JSON then writes the session table natively.
-    this.sessions.set(clientId, { cachedResultJson: cache ? resultJson : null, clientId, lastAppliedIndex: index, lastSeq: seq });
+    this.hold({ clientId, lastSeq: seq, lastAppliedIndex: index, resultJson: cache ? resultJson : null, result: undefined });
+  }
+
+  /**
+   * Record a result that is canonical as it stands (result-fold.ts), whose JSON
+   * is at most `jsonBound` characters: kept as the value; its text is written
+   * only for a snapshot. The caller must not change it afterwards.
+   */
+  recordValue(clientId: string, seq: number, index: number, result: unknown, jsonBound: number): void {
+    if (jsonBound > this.limits.maxCachedResultChars) {
+      this.record(clientId, seq, index, JSON.stringify(result));
+      return;
+    }
+    this.hold({ clientId, lastSeq: seq, lastAppliedIndex: index, resultJson: null, result });
+  }
+
+  private hold(session: HeldSession): void {
+    if (!this.sessions.delete(session.clientId)) this.evictIfFull();
+    this.sessions.set(session.clientId, session);
   }
 
   private evictIfFull(): void {
@@ -95,7 +125,7 @@ export class SessionTable {
 
   /** Sessions sorted by client id: the canonical image. */
   snapshot(): Session[] {
-    return [...this.sessions.values()].sort((a, b) => compareStrings(a.clientId, b.clientId));
+    return [...this.sessions.values()].map(imageOf).sort((a, b) => compareStrings(a.clientId, b.clientId));
   }
 
   /** Validate fully, then replace. On error the table is unchanged. */
@@ -108,7 +138,7 @@ export class SessionTable {
     const ordered = [...parsed.value].sort(
       (a, b) => a.lastAppliedIndex - b.lastAppliedIndex || compareStrings(a.clientId, b.clientId),
     );
-    this.sessions = new Map(ordered.map((s) => [s.clientId, s]));
+    this.sessions = new Map(ordered.map((s) => [s.clientId, { clientId: s.clientId, lastSeq: s.lastSeq, lastAppliedIndex: s.lastAppliedIndex, resultJson: s.cachedResultJson, result: undefined }]));
     return ok(true);
   }
 }
@@ -153,4 +183,10 @@ function isPositiveInteger(value: unknown): boolean {
 
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The image form of a held session (fields in sorted order: the snapshot's canonical JSON writes them natively). */
+function imageOf(held: HeldSession): Session {
+  const cachedResultJson = held.result !== undefined ? JSON.stringify(held.result) : held.resultJson;
+  return { cachedResultJson, clientId: held.clientId, lastAppliedIndex: held.lastAppliedIndex, lastSeq: held.lastSeq };
 }

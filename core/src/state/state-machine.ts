@@ -3,6 +3,7 @@ import { invalidRequest } from "../protocol/client-errors";
 import type { Entry, EntryKind } from "../raft/log-types";
 import { canonicalJson } from "./canonical-json";
 import { fnv64FromHex, fnv64String, RollingDigest, type Fnv64 } from "./digest";
+import { foldableJsonBound, foldValue } from "./result-fold";
 import { decodeCommandEnvelope, type CommandEnvelope } from "./envelope";
 import type { ApplyContext } from "./module";
 import { isQueryable, type AnyStateModule } from "./queryable";
@@ -35,7 +36,7 @@ const snapshotVersion = 1;
  * or invalid command — is a deterministic value, so replicas never diverge.
  *
  * Digest: `digest` is a rolling 64-bit hash (digest.ts) folded over every applied entry
- * (index, term, kind, data) and its canonical result. Replicas at the same
+ * (index, term, kind, data) and its result (as its canonical JSON value: result-fold.ts). Replicas at the same
  * appliedIndex must hold the same rolling digest; it is O(entry) per apply and
  * travels in the snapshot, so a restored replica continues the same chain.
  * It checks the history of results, not the state image; `stateDigest()`
@@ -45,10 +46,11 @@ export class StateMachine {
   private readonly modules = new Map<string, AnyStateModule>();
   private readonly sessions: SessionTable;
   private readonly rolling = new RollingDigest();
+  /** The result applyCommand just checked with foldableJsonBound, so apply need not walk it twice. */
+  private checkedResult: unknown = null;
+  private checkedBound = -1;
   private index = 0;
   private term = 0;
-  /** The canonical result the session table just stored, reused for the digest (one encode per apply). */
-  private recordedResultJson: string | null = null;
 
   constructor(modules: readonly AnyStateModule[], options: StateMachineOptions = {}) {
     for (const module of [...modules].sort((a, b) => compareStrings(a.name, b.name))) {
@@ -82,11 +84,9 @@ export class StateMachine {
   apply(entry: Entry): ApplyOutcome {
     assert(entry.index === this.index + 1, "apply-in-order", () => `applying index ${entry.index} after ${this.index}`);
     assert(entry.term >= this.term, "apply-terms-monotonic", () => `term ${entry.term} at index ${entry.index} after term ${this.term}`);
-    this.recordedResultJson = null;
     const outcome = entry.kind === "normal" ? this.applyCommand(entry) : blankOutcome(entry);
     this.index = entry.index;
     this.term = entry.term;
-    const resultJson = outcome.result === null ? "" : (this.recordedResultJson ?? canonicalJson(outcome.result));
     // Fed piece by piece: concatenating first would copy the entry's data once more per apply.
     const d = this.rolling;
     d.addInteger(entry.index);
@@ -96,7 +96,8 @@ export class StateMachine {
     d.addString(entry.data);
     d.addUnit(0);
     d.addUnit(outcome.duplicate ? 1 : 0);
-    d.addString(resultJson);
+    if (outcome.result !== null) foldResult(d, outcome.result, outcome.result === this.checkedResult ? this.checkedBound : foldableJsonBound(outcome.result));
+    this.checkedResult = null;
     d.addUnit(1);
     return outcome;
   }
@@ -118,8 +119,11 @@ export class StateMachine {
     if (check.kind === "retry") return outcomeOf(entry, envelope, check.result as Result<unknown>, true);
     if (check.kind === "rejected") return outcomeOf(entry, envelope, err(check.error));
     const result = this.run(envelope, entry);
-    this.recordedResultJson = canonicalJson(result);
-    this.sessions.record(envelope.clientId, envelope.seq, entry.index, this.recordedResultJson);
+    const bound = foldableJsonBound(result);
+    this.checkedResult = result;
+    this.checkedBound = bound;
+    if (bound >= 0) this.sessions.recordValue(envelope.clientId, envelope.seq, entry.index, result, bound);
+    else this.sessions.record(envelope.clientId, envelope.seq, entry.index, canonicalJson(result));
     return outcomeOf(entry, envelope, result);
   }
 
@@ -205,6 +209,22 @@ function parseSnapshotHeader(data: string, moduleNames: readonly string[]): Resu
     return err(corrupt(`it holds modules [${names.join(", ")}] but this node runs [${moduleNames.join(", ")}]`));
   }
   return ok({ appliedIndex, appliedTerm, rolling, sessions: s["sessions"], modules: modules as Record<string, unknown> });
+}
+
+/**
+ * A result into the digest: structurally when it is canonical as it stands
+ * (result-fold.ts: no JSON written), else as its canonical JSON text. The two
+ * are told apart by the leading unit; each is a function of the JSON value, so
+ * replicas holding a result or its parsed-back text fold it alike.
+ */
+function foldResult(d: RollingDigest, result: Result<unknown>, bound: number): void {
+  if (bound >= 0) {
+    d.addUnit(0x1b);
+    foldValue(d, result);
+  } else {
+    d.addUnit(0x1c);
+    d.addString(canonicalJson(result));
+  }
 }
 
 /** One literal per outcome (object spreads here ran on every apply of every replica). */

@@ -5,7 +5,7 @@ import type { RandomSource } from "../ports/random";
 import { type ClientOpRegistry, defaultClientOps, type ClientOp } from "../protocol/client-ops";
 import { decodeWire, encodeWire, type WireCodecOptions } from "../protocol/wire";
 import type { WireError, WireMessage } from "../protocol/wire-types";
-import { parseRaftMessage } from "../raft/message-validate";
+import { parseFreshRaftMessage } from "../raft/message-validate";
 
 /** What a client needs from the world: the same ports a node has, minus disk and spawner. */
 export interface ClientPorts {
@@ -81,7 +81,7 @@ export class ClusterClient {
     private readonly config: ClusterClientConfig,
   ) {
     this.ops = defaultClientOps();
-    this.codec = { parseRaftMessage, clientOps: this.ops };
+    this.codec = { parseRaftMessage: parseFreshRaftMessage, clientOps: this.ops };
     ports.net.onReceive((from, payload) => this.onReceive(from, payload));
   }
 

@@ -2,7 +2,7 @@ import { err, ok, type Result } from "../errors";
 import { allocBytes, copyBytes, readU32, writeU32 } from "../codec/byte-slab";
 import { ByteWriter } from "../codec/bytes";
 import { crc32 } from "../storage/crc32";
-import { parseRaftMessage } from "../raft/message-validate";
+import { parseFreshRaftMessage } from "../raft/message-validate";
 import { maxEntriesPerMessage, type RaftMessage } from "../raft/messages";
 import { maxClientIdChars } from "../state/envelope";
 import { invalidRequest } from "./client-errors";
@@ -24,7 +24,7 @@ import {
 } from "./wire-types";
 
 export interface WireCodecOptions {
-  /** Raft's strict validator; defaults to core/src/raft parseRaftMessage. */
+  /** Raft's strict validator; defaults to parseFreshRaftMessage (the decoded value is fresh: no copy needed). */
   readonly parseRaftMessage?: (value: unknown) => Result<RaftMessage>;
   /** Client operations by module; defaults to every registered module (clientOpHandlers). */
   readonly clientOps?: ClientOpRegistry;
@@ -154,7 +154,7 @@ function decodeRaft(value: Fields, from: string, options: WireCodecOptions): Dec
   const msg = readObject(value["msg"], "msg");
   if (!msg.ok) return msg;
   if (msg.value["from"] !== from) return err(forged("msg.from", msg.value["from"], from));
-  const parsed = (options.parseRaftMessage ?? parseRaftMessage)(msg.value);
+  const parsed = (options.parseRaftMessage ?? parseFreshRaftMessage)(msg.value);
   if (!parsed.ok) return parsed;
   if (parsed.value.from !== from) return err(forged("msg.from", parsed.value.from, from));
   return ok({ v: wireVersion, kind: "raft", msg: parsed.value });
@@ -165,7 +165,7 @@ function decodeBinaryRaft(frame: Uint8Array, from: string, options: WireCodecOpt
   const msg = decodeRaftBinary(frame, maxEntriesPerMessage, wireChecksumBytes);
   if (!msg.ok) return msg;
   if (msg.value["from"] !== from) return err(forged("msg.from", msg.value["from"], from));
-  const parsed = (options.parseRaftMessage ?? parseRaftMessage)(msg.value);
+  const parsed = (options.parseRaftMessage ?? parseFreshRaftMessage)(msg.value);
   if (!parsed.ok) return parsed;
   return ok({ v: wireVersion, kind: "raft", msg: parsed.value });
 }

@@ -85,7 +85,7 @@ export {
   maxSnapshotChunkBytes,
   raftMessageTypes,
 } from "./messages";
-export { parseRaftMessage } from "./message-validate";
+export { parseFreshRaftMessage, parseRaftMessage } from "./message-validate";
 export { leaseDurationMs, type LeaseReadConfig } from "./read-lease";
 export {
   applyConfigChange,

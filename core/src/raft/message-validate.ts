@@ -1,6 +1,6 @@
 import { blixardError, err, ok, type Result } from "../errors";
 import { decodeConfigEntry, parseClusterConfig } from "./cluster-config";
-import { ENTRY_KINDS, type Entry, type EntryKind, type SnapshotMeta } from "./log-types";
+import { ENTRY_KINDS, type EntryKind, type SnapshotMeta } from "./log-types";
 import {
   maxEntriesPerMessage,
   maxEntryDataBytes,
@@ -34,7 +34,8 @@ function describe(v: unknown): string {
 
 function object(v: unknown, field: string, allowed: readonly string[]): Obj {
   if (typeof v !== "object" || v === null || Array.isArray(v)) fail(`'${field}' must be an object, got ${describe(v)}`);
-  for (const key of Object.keys(v)) {
+  // for-in rather than Object.keys: no array per message (an inherited field counts as unknown too).
+  for (const key in v) {
     if (!allowed.includes(key)) fail(`'${field}' has unknown field '${key}'`);
   }
   return v as Obj;
@@ -67,12 +68,11 @@ function nullableStr(o: Obj, key: string, field: string, maxLength: number): str
 }
 
 
-function parseEntries(o: Obj, prevLogIndex: number, term: number): Entry[] {
+function checkEntries(o: Obj, prevLogIndex: number, term: number): void {
   const v = o.entries;
   if (!Array.isArray(v)) fail(`'entries' must be an array, got ${describe(v)}`);
   if (v.length > maxEntriesPerMessage) fail(`'entries' holds ${v.length} entries, more than ${maxEntriesPerMessage}`);
   let prevTerm = 0;
-  const entries: Entry[] = new Array(v.length);
   for (let i = 0; i < v.length; i++) {
     const e = object(v[i], `entries[${i}]`, entryFields);
     const index = e.index;
@@ -94,9 +94,7 @@ function parseEntries(o: Obj, prevLogIndex: number, term: number): Entry[] {
       const decoded = decodeConfigEntry(data);
       if (!decoded.ok) fail(`'entries[${i}].data' is not a valid config entry: ${decoded.error.message}`);
     }
-    entries[i] = { index, term: entryTerm, kind: e.kind as EntryKind, data };
   }
-  return entries;
 }
 
 const entryFields: readonly string[] = ["index", "term", "kind", "data"];
@@ -130,53 +128,65 @@ const messageFields = Object.fromEntries(
   raftMessageTypes.map((type) => [type, ["type", "from", "to", "term", ...bodyFields[type]]]),
 ) as unknown as Record<RaftMessageType, readonly string[]>;
 
-function parseBody(type: RaftMessageType, o: Obj, head: { from: string; to: string; term: number }): RaftMessage {
+/**
+ * Validates the fields of a message of `type` where they stand and returns the
+ * message: `o` itself (every field checked, nothing else present), or for a
+ * snapshot chunk a rebuilt object (its configuration is normalised).
+ */
+function checkBody(type: RaftMessageType, o: Obj, head: { from: string; to: string; term: number }): RaftMessage {
   switch (type) {
     case "pre-vote":
     case "vote":
-      return { type, from: head.from, to: head.to, term: head.term, lastLogIndex: uint(o, "lastLogIndex", ""), lastLogTerm: uint(o, "lastLogTerm", ""), leadershipTransfer: bool(o, "leadershipTransfer", "") };
+      uint(o, "lastLogIndex", "");
+      uint(o, "lastLogTerm", "");
+      bool(o, "leadershipTransfer", "");
+      break;
     case "pre-vote-response":
     case "vote-response":
-      return { type, from: head.from, to: head.to, term: head.term, granted: bool(o, "granted", "") };
+      bool(o, "granted", "");
+      break;
     case "append": {
       const prevLogIndex = uint(o, "prevLogIndex", "");
       const prevLogTerm = uint(o, "prevLogTerm", "");
       if (prevLogTerm > head.term) fail(`'prevLogTerm' ${prevLogTerm} is above the message term ${head.term}`);
-      const commit = uint(o, "commit", "");
-      return { type, from: head.from, to: head.to, term: head.term, prevLogIndex, prevLogTerm, commit, entries: parseEntries(o, prevLogIndex, head.term) };
+      uint(o, "commit", "");
+      checkEntries(o, prevLogIndex, head.term);
+      break;
     }
     case "append-response":
-      return {
-        type,
-        from: head.from,
-        to: head.to,
-        term: head.term,
-        success: bool(o, "success", ""),
-        matchIndex: uint(o, "matchIndex", ""),
-        rejectIndex: uint(o, "rejectIndex", ""),
-        hintIndex: uint(o, "hintIndex", ""),
-        hintTerm: uint(o, "hintTerm", ""),
-      };
+      bool(o, "success", "");
+      uint(o, "matchIndex", "");
+      uint(o, "rejectIndex", "");
+      uint(o, "hintIndex", "");
+      uint(o, "hintTerm", "");
+      break;
     case "heartbeat":
-      return { type, from: head.from, to: head.to, term: head.term, commit: uint(o, "commit", ""), context: nullableStr(o, "context", "", maxReadContextBytes), round: uint(o, "round", "") };
+      uint(o, "commit", "");
+      nullableStr(o, "context", "", maxReadContextBytes);
+      uint(o, "round", "");
+      break;
     case "heartbeat-response":
-      return { type, from: head.from, to: head.to, term: head.term, context: nullableStr(o, "context", "", maxReadContextBytes), round: uint(o, "round", "") };
+      nullableStr(o, "context", "", maxReadContextBytes);
+      uint(o, "round", "");
+      break;
     case "snapshot":
       return parseSnapshotChunk(o, head);
     case "snapshot-response":
-      return {
-        type,
-        from: head.from,
-        to: head.to,
-        term: head.term,
-        snapshotIndex: uint(o, "snapshotIndex", ""),
-        snapshotTerm: uint(o, "snapshotTerm", ""),
-        nextOffset: uint(o, "nextOffset", "", maxSnapshotBytes),
-        accepted: bool(o, "accepted", ""),
-      };
+      uint(o, "snapshotIndex", "");
+      uint(o, "snapshotTerm", "");
+      uint(o, "nextOffset", "", maxSnapshotBytes);
+      bool(o, "accepted", "");
+      break;
     case "timeout-now":
-      return { type, from: head.from, to: head.to, term: head.term };
+      break;
   }
+  return o as unknown as RaftMessage;
+}
+
+/** A validated message as a new object that shares nothing with the input. */
+function copyMessage(m: RaftMessage): RaftMessage {
+  if (m.type === "append") return { ...m, entries: m.entries.map((e) => ({ index: e.index, term: e.term, kind: e.kind, data: e.data })) };
+  return { ...m };
 }
 
 function parseSnapshotChunk(o: Obj, head: { from: string; to: string; term: number }): RaftMessage {
@@ -194,9 +204,20 @@ function parseSnapshotChunk(o: Obj, head: { from: string; to: string; term: numb
 /**
  * Strictly validate an untrusted, JSON-decoded Raft message. Every field's
  * type and range is checked, unknown fields are rejected, entries and chunks
- * are bounded, and the error names the offending field. Never throws.
+ * are bounded, and the error names the offending field. Never throws. The
+ * message returned shares nothing with `value`.
  */
 export function parseRaftMessage(value: unknown): Result<RaftMessage> {
+  const checked = parseFreshRaftMessage(value);
+  return checked.ok ? ok(copyMessage(checked.value)) : checked;
+}
+
+/**
+ * parseRaftMessage for a value just decoded from the wire, which nothing else
+ * holds: the same checks, but the message returned is `value` itself (no copy
+ * of the message and its entries on every receive).
+ */
+export function parseFreshRaftMessage(value: unknown): Result<RaftMessage> {
   try {
     if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`'message' must be an object, got ${describe(value)}`);
     const type = (value as Obj).type;
@@ -209,7 +230,7 @@ export function parseRaftMessage(value: unknown): Result<RaftMessage> {
     for (const key of bodyFields[type as RaftMessageType]) {
       if (!(key in o)) fail(`'${key}' is missing from a ${String(type)} message`);
     }
-    return ok(parseBody(type as RaftMessageType, o, { from, to, term }));
+    return ok(checkBody(type as RaftMessageType, o, { from, to, term }));
   } catch (e) {
     if (e instanceof Invalid) return err(blixardError("invalid-raft-message", `invalid raft message: ${e.message}`));
     throw e;

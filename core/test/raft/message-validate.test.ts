@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { maxEntriesPerMessage, maxNodeIdBytes } from "../../src/raft/messages";
-import { parseRaftMessage } from "../../src/raft/message-validate";
+import { parseFreshRaftMessage, parseRaftMessage } from "../../src/raft/message-validate";
 import { arbitraryMessage } from "./arbitraries";
 
 const append = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -111,5 +111,33 @@ describe("parseRaftMessage", () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe("parseFreshRaftMessage", () => {
+  const message = arbitraryMessage(["n1", "n2", "n3"]);
+  const mutated = fc.tuple(message, fc.constantFrom("term", "from", "entries", "commit", "granted", "round", "extra"), fc.anything()).map(([m, field, value]) => ({ ...m, [field]: value }));
+
+  it("accepts and refuses exactly what parseRaftMessage does, and hands back the value itself", () => {
+    fc.assert(
+      fc.property(fc.oneof(message, mutated), (m) => {
+        const fresh = parseFreshRaftMessage(JSON.parse(JSON.stringify(m)));
+        const copied = parseRaftMessage(JSON.parse(JSON.stringify(m)));
+        expect(fresh).toEqual(copied);
+      }),
+      { numRuns: 1000 },
+    );
+    const value = JSON.parse(JSON.stringify({ type: "heartbeat", from: "n1", to: "n2", term: 2, commit: 0, context: null, round: 1 }));
+    expect(parseFreshRaftMessage(value)).toEqual({ ok: true, value });
+    expect((parseFreshRaftMessage(value) as { value: unknown }).value).toBe(value);
+  });
+
+  it("parseRaftMessage's result shares nothing with its input", () => {
+    const input = { type: "append", from: "n1", to: "n2", term: 2, prevLogIndex: 0, prevLogTerm: 0, commit: 0, entries: [{ index: 1, term: 2, kind: "noop", data: "" }] };
+    const parsed = parseRaftMessage(input);
+    if (!parsed.ok || parsed.value.type !== "append") throw new Error("expected an append");
+    expect(parsed.value).not.toBe(input);
+    expect(parsed.value.entries).not.toBe(input.entries);
+    expect(parsed.value.entries[0]).not.toBe(input.entries[0]);
   });
 });

@@ -12,7 +12,7 @@
  * sim.crash("n2", { tornWrites: true }); sim.restart("n2");      // restart = boot again over the same disk
  * sim.runUntil(usFromSeconds(10));
  * sim.failure;            // null, or { kind, name, description, atUs, traceTail }
- * sim.trace.digestHex();  // 128-bit hash over every trace record
+ * sim.trace.digestHex();  // 64-bit hash over every trace record
  * ```
  *
  * Model, in one place:

@@ -46,7 +46,7 @@ describe("failure reports", () => {
     expect(tail.at(-1)).toMatchObject({ kind: "failure.safety" });
     expect(tail.at(-2)).toMatchObject({ kind: "boom", atUs: 1_500_000 });
     expect(report.replayCommand).toBe("SEED=4242 pnpm sim --nodes 5 --duration 10 --faults network,clock --intensity 0.5 --workload faulty-invariant");
-    expect(report.traceHash).toMatch(/^[0-9a-f]{32}$/);
+    expect(report.traceHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it("an exception in simulated software fails the run, stack kept out of the trace", () => {

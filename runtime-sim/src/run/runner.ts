@@ -13,7 +13,7 @@ export interface RunReport {
   readonly options: RunOptions;
   readonly outcome: RunOutcome;
   readonly failure: SimFailure | null;
-  /** 128-bit hash over every trace record (trace/trace-hash.ts), 32 hex digits. */
+  /** 64-bit hash over every trace record (trace/trace-hash.ts), 16 hex digits. */
   readonly traceHash: string;
   readonly traceRecords: number;
   readonly eventsProcessed: number;

@@ -24,7 +24,7 @@ export interface TraceOptions {
 export const DEFAULT_TRACE_RING_SIZE = 64;
 
 /**
- * The run's trace: a ring buffer of recent records plus a running 128-bit hash
+ * The run's trace: a ring buffer of recent records plus a running 64-bit hash
  * over every record (trace-hash.ts). Same seed ⇒ same records ⇒ same hash, so the hash is the
  * determinism check. Nothing wall-clock or identity-based may enter a record.
  */
@@ -93,7 +93,7 @@ export class Trace {
     return out.slice(Math.max(0, out.length - limit));
   }
 
-  /** Final hash of all records, 32 hex digits. Ends recording. */
+  /** Final hash of all records, 16 hex digits. Ends recording. */
   digestHex(): string {
     if (this.finalHex === null) this.finalHex = this.hash.hex();
     return this.finalHex;

@@ -31,7 +31,7 @@ describe("sim command output", () => {
     expect(text).toContain("when: 2.000000s virtual (2000000us)");
     expect(text).toContain("2000000 world break");
     expect(text).toContain("replay: SEED=8 pnpm sim --nodes 5 --duration 5 --faults network --intensity 0.5 --workload breaks");
-    expect(lines.at(-1)).toMatch(/^trace: [0-9a-f]{32}$/);
+    expect(lines.at(-1)).toMatch(/^trace: [0-9a-f]{16}$/);
   });
 
   it("the CLI prints a passing run ending in the trace line, and rejects bad flags with exit code 2", async () => {
@@ -42,7 +42,7 @@ describe("sim command output", () => {
     const stdout = good.status === "fulfilled" ? good.value.stdout : "";
     expect(stdout).toContain("seed: 4\n");
     expect(stdout).toContain("outcome: ok");
-    expect(stdout.trimEnd().split("\n").at(-1)).toMatch(/^trace: [0-9a-f]{32}$/);
+    expect(stdout.trimEnd().split("\n").at(-1)).toMatch(/^trace: [0-9a-f]{16}$/);
     expect(bad.status).toBe("rejected");
     const error = bad.status === "rejected" ? (bad.reason as { code: number; stderr: string }) : { code: 0, stderr: "" };
     expect(error.code).toBe(2);

@@ -115,14 +115,11 @@ export class ClusterClient {
     const target = this.pickTarget();
     const requestId = requestIdOf(this.ports.clientId, flight);
     flight.requestIds.add(requestId);
-    const message: WireMessage = {
-      v: 1,
-      kind: "client-request",
-      requestId,
-      clientId: this.ports.clientId,
-      ...(flight.seq === null ? {} : { seq: flight.seq }),
-      op: flight.op,
-    };
+    const clientId = this.ports.clientId;
+    const message: WireMessage =
+      flight.seq === null
+        ? { v: 1, kind: "client-request", requestId, clientId, op: flight.op }
+        : { v: 1, kind: "client-request", requestId, clientId, seq: flight.seq, op: flight.op };
     // A write handed to a node may be proposed even if no answer ever comes back.
     if (flight.write) flight.mayHaveTakenEffect = true;
     this.ports.net.send(target, encodeWire(message));

@@ -3,7 +3,7 @@ import type { TimerHandle } from "../ports/clock";
 import type { Runtime } from "../ports/runtime";
 import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops";
 import { unavailable } from "../protocol/client-errors";
-import { decodeWire, encodeWire, internalClientId, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
+import { decodeWire, encodeRaftWire, encodeWire, internalClientId, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
 import type { WireMessage } from "../protocol/wire-types";
 import { isMember, leaseDurationMs, parseFreshRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
@@ -278,7 +278,7 @@ export class BlixardNode {
       if (round > 1_000) throw new Error(`node ${this.nodeId}: Ready loop did not settle after 1000 rounds`);
       const rd = raft.ready();
       if (!this.persist(store, rd)) return;
-      for (const message of rd.messages) this.send(message.to, { v: 1, kind: "raft", msg: message });
+      for (let i = 0; i < rd.messages.length; i++) this.sendRaft(rd.messages[i] as RaftMessage);
       if (rd.snapshotToPersist !== null) this.installSnapshot(rd.snapshotToPersist);
       for (const entry of rd.committedEntries) this.applyEntry(entry);
       for (const readState of rd.readStates) this.gateway.readConfirmed(readState.requestId, readState.index);
@@ -370,6 +370,11 @@ export class BlixardNode {
 
   private send(to: string, message: WireMessage): void {
     this.runtime.net.send(to, encodeWire(message));
+  }
+
+  /** A Raft message straight to its binary frame (no wire wrapper per message; snapshot chunks go as JSON). */
+  private sendRaft(message: RaftMessage): void {
+    this.runtime.net.send(message.to, encodeRaftWire(message));
   }
 
   private scheduleTick(): void {

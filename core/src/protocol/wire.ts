@@ -61,6 +61,11 @@ export function encodeWire(message: WireMessage): Uint8Array {
   return sealFrame(w.bytes, w.at);
 }
 
+/** encodeWire of `{ v: 1, kind: "raft", msg }`, without building the wrapper. */
+export function encodeRaftWire(msg: RaftMessage): Uint8Array {
+  return encodeRaftBinary(msg, wireChecksumBytes, sealFrame) ?? encodeWire({ v: wireVersion, kind: "raft", msg });
+}
+
 /** Scratch space for JSON frames (core is single threaded and an encode never yields). */
 const jsonScratch = new ByteWriter();
 

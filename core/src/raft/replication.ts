@@ -131,7 +131,8 @@ export function handleHeartbeatResponse(r: RaftCore, m: HeartbeatResponse): Resu
 }
 
 function respondAppend(r: RaftCore, to: NodeId, fields: Pick<AppendResponse, "success" | "matchIndex" | "rejectIndex" | "hintIndex" | "hintTerm">): void {
-  r.send({ type: "append-response", from: r.id, to, term: r.term, ...fields });
+  const { success, matchIndex, rejectIndex, hintIndex, hintTerm } = fields;
+  r.send({ type: "append-response", from: r.id, to, term: r.term, success, matchIndex, rejectIndex, hintIndex, hintTerm });
 }
 
 /** AppendEntries receiver (§5.3). */

@@ -27,7 +27,8 @@ export function foldableJsonBound(value: unknown, depth = 0): number {
     case "boolean":
       return 5;
     case "number":
-      return Number.isFinite(value) ? 24 : -1;
+      // The longest number text is 25 characters ("-0.0000012345678901234567").
+      return Number.isFinite(value) ? 32 : -1;
     case "string":
       return value.length * 6 + 2;
     case "object":

@@ -16,7 +16,7 @@ function foldHex(value: unknown): string {
 // JSON values, plus the shapes that must be refused: unsorted or index-like keys, -0, undefined, non-finite numbers.
 const value = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom<unknown>({ b: 1, a: 2 }, { 1: "x", a: 1 }, -0, { a: undefined }, [undefined], Number.NaN, { a: Number.POSITIVE_INFINITY }, "\ud800", { a: { c: 1, b: 2 } }),
+  fc.constantFrom<unknown>({ b: 1, a: 2 }, { 1: "x", a: 1 }, -0, { a: undefined }, [undefined], Number.NaN, { a: Number.POSITIVE_INFINITY }, "\ud800", { a: { c: 1, b: 2 } }, -0.0000012345678901234567, -1.2345678901234567e-300),
 );
 
 describe("result fold", () => {

@@ -18,8 +18,11 @@ export function encodeClientCommand(
   proposedAtMs: number,
   maxEntryChars: number = maxEntryDataBytes,
 ): Result<string, ClientError> {
-  const session = request.seq === undefined ? {} : { clientId: request.clientId, seq: request.seq };
-  const envelope: CommandEnvelope = { module: request.op.module, ...session, proposedAtMs, command: request.op.command };
+  const { op, seq } = request;
+  const envelope: CommandEnvelope =
+    seq === undefined
+      ? { module: op.module, proposedAtMs, command: op.command }
+      : { module: op.module, clientId: request.clientId, seq, proposedAtMs, command: op.command };
   const data = encodeCommandEnvelope(envelope);
   if (data.length <= maxEntryChars) return ok(data);
   const isBatch = (request.op.command as { type?: unknown } | null)?.type === "batch";

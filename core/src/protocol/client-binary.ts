@@ -1,3 +1,4 @@
+import { singleKeyCommandFields, singleKeyCommandTypes, type SingleKeyCommandType } from "../state/kv/single-key-commands";
 import { ByteReader, ByteWriter, Malformed } from "../codec/bytes";
 import { err, ok, type Result } from "../errors";
 import { wireError } from "./wire-errors";
@@ -31,14 +32,6 @@ import type { WireError, WireMessage } from "./wire-types";
 export const binaryKvRequestTag = 0xb4;
 export const binaryKvResponseTag = 0xb5;
 
-const commandTypes = ["get", "put", "delete", "cas"] as const;
-type CommandType = (typeof commandTypes)[number];
-const commandFields: Record<CommandType, readonly string[]> = {
-  get: ["type", "key"],
-  put: ["type", "key", "value"],
-  delete: ["type", "key"],
-  cas: ["type", "key", "expected", "value"],
-};
 
 const scratch = new ByteWriter();
 
@@ -70,8 +63,8 @@ function encodeRequest<T>(kind: 0 | 1, body: Obj, headerBytes: number, seal: (bu
   if (!isObj(op) || !hasOnly(op, ["module", "command"]) || op["module"] !== "kv") return null;
   const command = op["command"];
   if (!isObj(command)) return null;
-  const type = commandTypes.indexOf(command["type"] as CommandType);
-  if (type < 0 || !hasOnly(command, commandFields[commandTypes[type]!]) || !isText(command["key"])) return null;
+  const type = singleKeyCommandTypes.indexOf(command["type"] as SingleKeyCommandType);
+  if (type < 0 || !hasOnly(command, singleKeyCommandFields[singleKeyCommandTypes[type]!]) || !isText(command["key"])) return null;
   const { expected, value } = command;
   if ((type === 1 || type === 3) && !isText(value)) return null;
   if (type === 3 && expected !== null && !isText(expected)) return null;
@@ -186,7 +179,7 @@ function readRequest(r: ByteReader): Obj {
   const clientId = r.string(4, "clientId");
   const seq = r.bool("has seq") ? r.num("seq") : undefined;
   const typeCode = r.u8("command");
-  const type = commandTypes[typeCode];
+  const type = singleKeyCommandTypes[typeCode];
   if (type === undefined) throw new Malformed(`command code ${typeCode} is unknown`);
   const key = r.string(4, "key");
   let command: Obj;

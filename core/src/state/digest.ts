@@ -64,11 +64,14 @@ export function fnv64Update(h: Fnv64, text: string): Fnv64 {
 }
 
 /**
- * The state machine's rolling digest: two 32-bit multiplicative lanes (FNV-1a's
- * and murmur's multipliers, the second lane also shifting) fed one UTF-16 unit
- * at a time, mutated in place. It runs on every apply of every replica, where
- * FNV-1a 64 over 16-bit limbs on a concatenated string cost about ten times as
- * much. It compares replicas; it does not resist an adversary.
+ * A running 64-bit hash for equality checks between runs and replicas: the
+ * state machine's rolling digest and the simulator's trace hash. Two 32-bit
+ * multiplicative lanes (FNV-1a's and murmur's multipliers), each with an
+ * xor-shift so high input bits reach low state bits, fed one UTF-16 unit or
+ * 32-bit word at a time and mutated in place. It runs on every apply of every
+ * replica and every trace record, where FNV-1a 64 over 16-bit limbs (or
+ * SHA-256 over text) cost ten times as much. It detects accidental differences
+ * (a chance collision is 2^-64); it does not resist an adversary.
  */
 export class RollingDigest {
   private a: number;
@@ -92,9 +95,11 @@ export class RollingDigest {
     this.b = to.lo | 0;
   }
 
+  /** One 32-bit word (a UTF-16 unit is one too). */
   addUnit(unit: number): void {
-    this.a = Math.imul(this.a ^ unit, 0x01000193);
-    const b = Math.imul(this.b ^ unit, 0x5bd1e995);
+    const a = Math.imul(this.a ^ unit, 0x01000193);
+    this.a = a ^ (a >>> 15);
+    const b = Math.imul(this.b + unit, 0x5bd1e995);
     this.b = b ^ (b >>> 13);
   }
 
@@ -104,21 +109,19 @@ export class RollingDigest {
     for (let i = 0; i < text.length; i++) {
       const unit = text.charCodeAt(i);
       a = Math.imul(a ^ unit, 0x01000193);
-      b = Math.imul(b ^ unit, 0x5bd1e995);
+      a ^= a >>> 15;
+      b = Math.imul(b + unit, 0x5bd1e995);
       b ^= b >>> 13;
     }
     this.a = a;
     this.b = b;
   }
 
-  /** A non-negative safe integer as four 16-bit units (fixed width: no separator needed). */
+  /** A non-negative safe integer, as its low and high 32-bit words (fixed width: no separator needed). */
   addInteger(n: number): void {
     const low = n % 0x100000000;
-    const high = (n - low) / 0x100000000;
-    this.addUnit(low & 0xffff);
-    this.addUnit(low >>> 16);
-    this.addUnit(high & 0xffff);
-    this.addUnit(high >>> 16);
+    this.addUnit(low | 0);
+    this.addUnit((n - low) / 0x100000000);
   }
 }
 

@@ -1,3 +1,5 @@
+import { singleKeyCommandFields, singleKeyCommandTypes, type SingleKeyCommandType } from "./kv/single-key-commands";
+
 /**
  * A compact spelling of the commonest log entry: a KV get, put, delete or cas
  * from a client session. Every replica decodes every entry, and JSON.parse of
@@ -18,14 +20,6 @@
  */
 export const COMPACT_ENVELOPE_MARK = "\u0001";
 
-const commandTypes = ["get", "put", "delete", "cas"] as const;
-type CommandType = (typeof commandTypes)[number];
-const commandFields: Record<CommandType, readonly string[]> = {
-  get: ["type", "key"],
-  put: ["type", "key", "value"],
-  delete: ["type", "key"],
-  cas: ["type", "key", "expected", "value"],
-};
 const envelopeFields = ["module", "clientId", "seq", "proposedAtMs", "command"];
 
 type Obj = Record<string, unknown>;
@@ -36,8 +30,8 @@ export function encodeCompactEnvelope(envelope: Obj): string | null {
   if (module !== "kv" || !hasOnly(envelope, envelopeFields) || !isText(clientId) || !isCount(seq) || !isCount(proposedAtMs)) return null;
   if (typeof command !== "object" || command === null || Array.isArray(command)) return null;
   const c = command as Obj;
-  const type = commandTypes.indexOf(c["type"] as CommandType);
-  if (type < 0 || !hasOnly(c, commandFields[commandTypes[type]!]) || !isText(c["key"])) return null;
+  const type = singleKeyCommandTypes.indexOf(c["type"] as SingleKeyCommandType);
+  if (type < 0 || !hasOnly(c, singleKeyCommandFields[singleKeyCommandTypes[type]!]) || !isText(c["key"])) return null;
   const { expected, value } = c;
   if ((type === 1 || type === 3) && !isText(value)) return null;
   if (type === 3 && expected !== null && !isText(expected)) return null;
@@ -51,7 +45,7 @@ export function encodeCompactEnvelope(envelope: Obj): string | null {
 export function decodeCompactEnvelope(data: string): { readonly value: Obj } | { readonly problem: string } {
   const reader = new CompactReader(data);
   const code = reader.unit("command code");
-  const type = commandTypes[code];
+  const type = singleKeyCommandTypes[code];
   if (type === undefined) return { problem: `command code ${code} is unknown` };
   const clientId = reader.text("clientId");
   const seq = reader.decimal("seq");

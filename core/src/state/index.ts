@@ -1,7 +1,7 @@
 export type { ApplyContext, StateModule } from "./module";
 export { isQueryable, type AnyStateModule, type QueryableModule } from "./queryable";
 export { canonicalJson } from "./canonical-json";
-export { fnv64Bytes, fnv64Hex, fnv64Offset, fnv64String, fnv64Update, type Fnv64 } from "./digest";
+export { fnv64Bytes, fnv64Hex, fnv64Offset, fnv64String, fnv64Update, RollingDigest, type Fnv64 } from "./digest";
 export {
   decodeCommandEnvelope,
   encodeCommandEnvelope,

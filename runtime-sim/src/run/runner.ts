@@ -13,7 +13,7 @@ export interface RunReport {
   readonly options: RunOptions;
   readonly outcome: RunOutcome;
   readonly failure: SimFailure | null;
-  /** 64-bit hash over every trace record (trace/trace-hash.ts), 16 hex digits. */
+  /** 64-bit hash over every trace record (core's RollingDigest), 16 hex digits. */
   readonly traceHash: string;
   readonly traceRecords: number;
   readonly eventsProcessed: number;

@@ -1,5 +1,5 @@
 import { hex32 } from "../random/hash";
-import type { TraceHash } from "./trace-hash";
+import type { RollingDigest } from "@blixard/core";
 
 /**
  * The trace detail of one network message, kept as fields: every message is
@@ -25,7 +25,7 @@ export class MessageDetail {
     return new MessageDetail(this.id, this.from, this.to, this.bytes, this.digest, this.byzantine, true);
   }
 
-  hashInto(hash: TraceHash): void {
+  hashInto(hash: RollingDigest): void {
     hash.addInteger(this.id);
     hash.addUnit(this.from.length);
     hash.addString(this.from);

@@ -1,7 +1,6 @@
-import type { TraceFields } from "@blixard/core";
+import { RollingDigest, type TraceFields } from "@blixard/core";
 import type { VirtualUs } from "../world/time";
 import type { TraceDetail } from "./message-detail";
-import { TraceHash } from "./trace-hash";
 
 /** One trace record. `detail` is a compact deterministic rendering of the payload ("k=v ..."). */
 export interface TraceEvent {
@@ -25,7 +24,7 @@ export const DEFAULT_TRACE_RING_SIZE = 64;
 
 /**
  * The run's trace: a ring buffer of recent records plus a running 64-bit hash
- * over every record (trace-hash.ts). Same seed ⇒ same records ⇒ same hash, so the hash is the
+ * over every record (core's RollingDigest). Same seed ⇒ same records ⇒ same hash, so the hash is the
  * determinism check. Nothing wall-clock or identity-based may enter a record.
  */
 export class Trace {
@@ -37,7 +36,7 @@ export class Trace {
   private readonly ringDetail: TraceDetail[];
   private readonly ringSize: number;
   private ringNext = 0;
-  private readonly hash = new TraceHash();
+  private readonly hash = new RollingDigest();
   private finalHex: string | null = null;
   private readonly sink: TraceSink | undefined;
   private recorded = 0;

@@ -76,6 +76,7 @@ export class BlixardNode {
     });
     this.gateway = new ClientGateway({
       nodeId: config.nodeId,
+      bootNonce: runtime.random.nextUint32().toString(16).padStart(8, "0") + runtime.random.nextUint32().toString(16).padStart(8, "0"),
       requestTimeoutMs: config.requestTimeoutMs,
       clientOps: this.codec.clientOps ?? defaultClientOps(),
       pending: this.pending,

@@ -12,6 +12,12 @@ import type { PendingRequest, PendingRequests } from "./pending-requests";
 /** What the gateway needs from its node: narrow on purpose, so the request path reads in one file. */
 export interface GatewayHost {
   readonly nodeId: string;
+  /**
+   * Random per node start: forward ids carry it, so a reply to a forward sent
+   * before a restart (late, or replayed) can never match one sent after it,
+   * when the counter starts again.
+   */
+  readonly bootNonce: string;
   readonly requestTimeoutMs: number;
   readonly clientOps: ClientOpRegistry;
   readonly pending: PendingRequests;
@@ -175,7 +181,7 @@ export class ClientGateway {
   }
 
   private forward(leader: string, replyTo: string, body: ClientRequestBody): void {
-    const forwardId = `${this.host.nodeId}/fwd/${this.nextId()}`;
+    const forwardId = `${this.host.nodeId}/fwd/${this.host.bootNonce}/${this.nextId()}`;
     this.host.pending.add({
       key: forwardId,
       requestId: body.requestId,
@@ -184,7 +190,8 @@ export class ClientGateway {
       waitingFor: { kind: "forward", leaderId: leader },
       op: null,
     });
-    const request: ClientRequestBody = { requestId: forwardId, clientId: body.clientId, ...(body.seq === undefined ? {} : { seq: body.seq }), op: body.op };
+    const request: ClientRequestBody =
+      body.seq === undefined ? { requestId: forwardId, clientId: body.clientId, op: body.op } : { requestId: forwardId, clientId: body.clientId, seq: body.seq, op: body.op };
     this.host.send(leader, { v: 1, kind: "forward", request });
   }
 

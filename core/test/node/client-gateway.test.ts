@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { ClientGateway, type GatewayHost } from "../../src/node/client-gateway";
+import { PendingRequests } from "../../src/node/pending-requests";
+import { defaultClientOps } from "../../src/protocol/client-ops";
+import type { ClientRequestBody, WireMessage } from "../../src/protocol/wire-types";
+import type { Raft } from "../../src/raft/index";
+
+/** A follower's gateway for one life of node n2, whose leader is n1; `sent` collects what it sends. */
+function followerGateway(bootNonce: string) {
+  const sent: Array<{ to: string; message: WireMessage }> = [];
+  const host = {
+    nodeId: "n2",
+    bootNonce,
+    requestTimeoutMs: 3_000,
+    clientOps: defaultClientOps(),
+    pending: new PendingRequests(100),
+    raft: () => ({ role: "follower", leaderId: "n1" }) as unknown as Raft,
+    monotonicMs: () => 0,
+    wallClockMs: () => 0,
+    send: (to: string, message: WireMessage) => void sent.push({ to, message }),
+  } as unknown as GatewayHost;
+  return { gateway: new ClientGateway(host), sent };
+}
+
+const write = (clientId: string, value: string): ClientRequestBody => ({
+  requestId: `${clientId}:1`,
+  clientId,
+  seq: 1,
+  op: { module: "kv", command: { type: "put", key: "k", value } },
+});
+
+describe("ClientGateway forwards", () => {
+  it("a leader's reply to a forward from before a restart is never relayed to a request made after it (seed 95183)", () => {
+    // First life: forwards client c1's write.
+    const before = followerGateway("0000000000000001");
+    before.gateway.accept("c1", write("c1", "old"), "c1\u0000c1:1", true);
+    const oldForward = before.sent[0]?.message;
+    if (oldForward?.kind !== "forward") throw new Error("expected a forward");
+
+    // After a restart the counter starts again: the first forward of the new life must get a different id.
+    const after = followerGateway("0000000000000002");
+    after.gateway.accept("c2", write("c2", "new"), "c2\u0000c2:1", true);
+    const newForward = after.sent[0]?.message;
+    if (newForward?.kind !== "forward") throw new Error("expected a forward");
+    expect(newForward.request.requestId).not.toBe(oldForward.request.requestId);
+
+    // The leader's answer to the old forward arrives late (or is replayed): nothing reaches c2.
+    after.gateway.relay("n1", { v: 1, kind: "client-response", requestId: oldForward.request.requestId, result: { ok: true, value: "old's result" } });
+    expect(after.sent.filter((s) => s.to === "c2")).toEqual([]);
+
+    // The answer to the new forward is relayed, under c2's own request id.
+    after.gateway.relay("n1", { v: 1, kind: "client-response", requestId: newForward.request.requestId, result: { ok: true, value: "new's result" } });
+    expect(after.sent.filter((s) => s.to === "c2").map((s) => s.message)).toEqual([
+      { v: 1, kind: "client-response", requestId: "c2:1", result: { ok: true, value: "new's result" }, leaderHint: "n1" },
+    ]);
+  });
+});

@@ -60,7 +60,8 @@ export function planPersist(view: StoredView, input: PersistInput): Result<Persi
     records.push({ type: "restart", snapshotIndex: index, snapshotTerm: term, end: !truncates && entries.length === 0 });
   }
   if (truncates) records.push({ type: "truncate", fromIndex: first.index, end: entries.length === 0 });
-  for (let k = 0; k < entries.length; k++) records.push({ type: "entry", entry: copyEntry(entries[k] as Entry), end: k === entries.length - 1 });
+  // Entries are immutable once in Raft's log: a record holds them as they are.
+  for (let k = 0; k < entries.length; k++) records.push({ type: "entry", entry: entries[k] as Entry, end: k === entries.length - 1 });
   const encoded = encodeRecords(view, records);
   if (!encoded.ok) return encoded;
 
@@ -163,9 +164,5 @@ function tooLarge(view: StoredView, message: string): BlixardError {
 
 function reject(view: StoredView, code: string, message: string): Result<never> {
   return err(storageRejected(code, view.nodeId, message, "this is a bug in the caller (the Raft core or its driver): the store only accepts what Raft allows"));
-}
-
-function copyEntry(entry: Entry): Entry {
-  return { index: entry.index, term: entry.term, kind: entry.kind, data: entry.data };
 }
 

@@ -17,7 +17,10 @@ export type Result<T, E = BlixardError> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: E };
 
-export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+/** The one `ok(undefined)`: handlers on every message's path return it, and a fresh object each time was garbage. */
+const OK_UNDEFINED: Result<undefined, never> = Object.freeze({ ok: true, value: undefined });
+
+export const ok = <T>(value: T): Result<T, never> => (value === undefined ? (OK_UNDEFINED as Result<T, never>) : { ok: true, value });
 export const err = <E = BlixardError>(error: E): Result<never, E> => ({ ok: false, error });
 
 export function blixardError(code: string, message: string, extra: { nodeId?: string; hint?: string } = {}): BlixardError {

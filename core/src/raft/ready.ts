@@ -1,11 +1,9 @@
 import { assert } from "../errors";
-import type { HardState } from "./log-types";
 import { maxCommittedEntriesPerReady, type RaftCore } from "./raft-core";
 import { broadcastAppend } from "./replication";
-import type { Ready, SoftState } from "./types";
+import type { ReadState, Ready } from "./types";
 
-const sameHardState = (a: HardState, b: HardState) => a.term === b.term && a.votedFor === b.votedFor && a.commit === b.commit;
-const sameSoftState = (a: SoftState, b: SoftState) => a.term === b.term && a.leaderId === b.leaderId && a.role === b.role;
+const noReadStates: readonly ReadState[] = Object.freeze([]);
 
 export function hasReady(r: RaftCore): boolean {
   return (
@@ -36,20 +34,20 @@ export function ready(r: RaftCore): Ready {
   assert(!r.readyOutstanding, "advance() is called before the next ready()", () => `node ${r.id}`);
   if (r.broadcastPending && r.role === "leader") broadcastAppend(r);
   r.broadcastPending = false;
-  const hardState = r.hardState();
-  const softState = r.softState();
+  // States are built only when they changed, and an empty list is the shared empty one: a Ready per input.
+  const softState = softStateChanged(r) ? r.softState() : null;
   const rd: Ready = {
-    hardState: sameHardState(hardState, r.persistedHardState) ? null : hardState,
+    hardState: hardStateChanged(r) ? r.hardState() : null,
     entriesToPersist: r.log.unstableEntries(),
     snapshotToPersist: r.log.pendingSnapshot,
     committedEntries: r.log.nextCommittedEntries(maxCommittedEntriesPerReady),
     messages: r.outbox,
-    readStates: r.readStates,
-    softState: sameSoftState(softState, r.reportedSoftState) ? null : softState,
+    readStates: r.readStates.length === 0 ? noReadStates : r.readStates,
+    softState,
   };
   r.outbox = [];
-  r.readStates = [];
-  r.reportedSoftState = softState;
+  if (r.readStates.length > 0) r.readStates = [];
+  if (softState !== null) r.reportedSoftState = softState;
   r.readyOutstanding = true;
   return rd;
 }

@@ -73,7 +73,7 @@ export interface Ready {
   readonly snapshotToPersist: Snapshot | null;
   readonly committedEntries: Entry[];
   readonly messages: RaftMessage[];
-  readonly readStates: ReadState[];
+  readonly readStates: readonly ReadState[];
   /** Non-null when leader, role or term changed since the last Ready. */
   readonly softState: SoftState | null;
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MessageDetail } from "../src/trace/message-detail";
+import { MessageDetail, WriteDetail } from "../src/trace/message-detail";
 import { Trace } from "../src/trace/trace";
 
 type Rec = [number, string, string, string];
@@ -59,5 +59,18 @@ describe("message details in the trace", () => {
     const variants = [detail({ id: 13 }), detail({ from: "n3" }), detail({ to: "n3" }), detail({ bytes: 56 }), detail({ digest: 1 }), detail({ byz: "flip" }), detail({ dup: true }), detail({ from: "n1>", to: "n2" }), detail({ from: "n1", to: ">n2" })];
     const hashes = variants.map(hashWith);
     expect(new Set([base, ...hashes]).size).toBe(variants.length + 1);
+  });
+});
+
+describe("disk write details in the trace", () => {
+  it("render as before and change the hash when any field changes", () => {
+    expect(String(new WriteDetail("raft-wal-000000000000.log", 72, 0x1a2b3c4d))).toBe("file=raft-wal-000000000000.log 72b:1a2b3c4d");
+    const hashOf = (d: WriteDetail): string => {
+      const trace = new Trace();
+      trace.record(1, "n1", "disk.append", d);
+      return trace.digestHex();
+    };
+    const hashes = [new WriteDetail("a", 1, 2), new WriteDetail("b", 1, 2), new WriteDetail("a", 3, 2), new WriteDetail("a", 1, 4)].map(hashOf);
+    expect(new Set(hashes).size).toBe(4);
   });
 });

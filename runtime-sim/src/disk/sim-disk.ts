@@ -1,6 +1,7 @@
 import { copyBytes, DiskIoError, type Disk } from "@blixard/core";
 import type { SimRandom } from "../random/streams";
-import { digestBytes } from "../random/hash";
+import { digest32 } from "../random/hash";
+import { WriteDetail, type TraceDetail } from "../trace/message-detail";
 
 /** Disk parameters. */
 export interface DiskConfig {
@@ -49,7 +50,7 @@ function durableBytes(image: DurableImage): Uint8Array {
   return out;
 }
 
-export type DiskTraceFn = (kind: string, detail: string) => void;
+export type DiskTraceFn = (kind: string, detail: TraceDetail) => void;
 
 /**
  * A node's simulated disk, owned by the world and kept across restarts.
@@ -116,7 +117,7 @@ export class SimDisk {
     state.currentBytes += bytes.length;
     this.visibleBytes += bytes.length;
     state.dirty = true;
-    this.trace("disk.append", `file=${file} ${digestBytes(bytes)}`);
+    this.trace("disk.append", new WriteDetail(file, bytes.length, digest32(bytes)));
   }
 
   overwrite(file: string, bytes: Uint8Array): void {
@@ -127,7 +128,7 @@ export class SimDisk {
     state.current = [copyBytes(bytes)];
     state.currentBytes = bytes.length;
     state.dirty = true;
-    this.trace("disk.overwrite", `file=${file} ${digestBytes(bytes)}`);
+    this.trace("disk.overwrite", new WriteDetail(file, bytes.length, digest32(bytes)));
   }
 
   remove(file: string): void {

@@ -43,5 +43,25 @@ export class MessageDetail {
   }
 }
 
-/** A trace record's detail: text, or a message's fields rendered on demand. */
-export type TraceDetail = string | MessageDetail;
+/** The trace detail of one disk write ("file=raft-wal-… 72b:1a2b3c4d"), kept as fields like MessageDetail: every persist writes one. */
+export class WriteDetail {
+  constructor(
+    readonly file: string,
+    readonly bytes: number,
+    readonly digest: number,
+  ) {}
+
+  hashInto(hash: RollingDigest): void {
+    hash.addUnit(this.file.length);
+    hash.addString(this.file);
+    hash.addInteger(this.bytes);
+    hash.addInteger(this.digest);
+  }
+
+  toString(): string {
+    return `file=${this.file} ${this.bytes}b:${hex32(this.digest)}`;
+  }
+}
+
+/** A trace record's detail: text, or fields rendered on demand. */
+export type TraceDetail = string | MessageDetail | WriteDetail;

@@ -119,9 +119,15 @@ export class RollingDigest {
 
   /** A non-negative safe integer, as its low and high 32-bit words (fixed width: no separator needed). */
   addInteger(n: number): void {
-    const low = n % 0x100000000;
-    this.addUnit(low | 0);
-    this.addUnit((n - low) / 0x100000000);
+    // Without `%`: a floating-point modulo per traced record was a measurable cost.
+    if (n <= 0x7fffffff) {
+      this.addUnit(n | 0);
+      this.addUnit(0);
+      return;
+    }
+    const high = Math.floor(n / 0x100000000);
+    this.addUnit((n - high * 0x100000000) | 0);
+    this.addUnit(high);
   }
 }
 

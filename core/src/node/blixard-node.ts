@@ -8,7 +8,7 @@ import type { WireMessage } from "../protocol/wire-types";
 import { isMember, leaseDurationMs, parseFreshRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
 import type { RaftMessage } from "../raft/messages";
-import type { Ready, RaftStatus } from "../raft/types";
+import type { Ready, RaftStatus, ReadState } from "../raft/types";
 import type { AnyStateModule } from "../state/queryable";
 import { type ApplyOutcome, StateMachine } from "../state/state-machine";
 import { RaftLogStore } from "../storage/index";
@@ -281,8 +281,11 @@ export class BlixardNode {
       if (!this.persist(store, rd)) return;
       for (let i = 0; i < rd.messages.length; i++) this.sendRaft(rd.messages[i] as RaftMessage);
       if (rd.snapshotToPersist !== null) this.installSnapshot(rd.snapshotToPersist);
-      for (const entry of rd.committedEntries) this.applyEntry(entry);
-      for (const readState of rd.readStates) this.gateway.readConfirmed(readState.requestId, readState.index);
+      for (let i = 0; i < rd.committedEntries.length; i++) this.applyEntry(rd.committedEntries[i] as Entry);
+      for (let i = 0; i < rd.readStates.length; i++) {
+        const readState = rd.readStates[i] as ReadState;
+        this.gateway.readConfirmed(readState.requestId, readState.index);
+      }
       if (rd.softState !== null) this.roleChanged(rd.softState.role, rd.softState.term, rd.softState.leaderId);
       raft.advance(rd);
       // Services run after advance: what they propose lands in the next Ready, never inside this one.

@@ -3,7 +3,7 @@ import type { TimerHandle } from "../ports/clock";
 import type { Runtime } from "../ports/runtime";
 import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops";
 import { unavailable } from "../protocol/client-errors";
-import { decodeWire, encodeRaftWire, encodeWire, internalClientId, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
+import { decodeRaftFrame, decodeWire, encodeRaftWire, encodeWire, internalClientId, isRaftFrame, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
 import type { WireMessage } from "../protocol/wire-types";
 import { isMember, leaseDurationMs, parseFreshRaftMessage, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
@@ -217,6 +217,10 @@ export class BlixardNode {
   }
 
   private onReceive(from: string, payload: Uint8Array): void {
+    if (isRaftFrame(payload)) {
+      this.onRaftFrame(from, payload);
+      return;
+    }
     const decoded = decodeWire(payload, from, this.codec);
     if (!decoded.ok) {
       this.runtime.tracer.warn("wire-rejected", { node: this.nodeId, from, code: decoded.error.code, why: decoded.error.message.slice(0, 200) });
@@ -235,6 +239,18 @@ export class BlixardNode {
       return;
     }
     this.dispatch(from, decoded.value);
+    this.drainReady();
+  }
+
+  /** A peer's Raft message: the path most traffic takes, without the wire wrapper (a Raft frame never gets a reply). */
+  private onRaftFrame(from: string, payload: Uint8Array): void {
+    const decoded = decodeRaftFrame(payload, from, this.codec);
+    if (!decoded.ok) {
+      this.runtime.tracer.warn("wire-rejected", { node: this.nodeId, from, code: decoded.error.code, why: decoded.error.message.slice(0, 200) });
+      return;
+    }
+    if (this.healthState !== "serving" || this.raft === null) return;
+    this.stepRaft(decoded.value);
     this.drainReady();
   }
 

@@ -97,14 +97,8 @@ export function encodeWireChecked(message: WireMessage, maxBytes = defaultMaxMes
  * version, kind, then strict per-kind fields and sender identity.
  */
 export function decodeWire(bytes: Uint8Array, transportFrom: string, options: WireCodecOptions = {}): Decoded<WireMessage> {
-  const limit = options.maxMessageBytes ?? defaultMaxMessageBytes;
-  if (bytes.length > limit) return err(tooLarge(bytes.length, limit));
-  if (bytes.length < wireChecksumBytes) {
-    return err(wireError("checksum-mismatch", `message from ${transportFrom} is ${bytes.length} bytes, shorter than its ${wireChecksumBytes}-byte checksum`, "send whole frames"));
-  }
-  if (crc32(bytes, wireChecksumBytes) !== readU32(bytes, 0)) {
-    return err(wireError("checksum-mismatch", `message from ${transportFrom} fails its CRC-32: corrupted in flight`, "the sender's link or host corrupts data; the message was dropped"));
-  }
+  const checked = checkFrame(bytes, transportFrom, options);
+  if (checked !== null) return err(checked);
   const tag = bytes[wireChecksumBytes];
   if (tag === binaryRaftTag) return decodeBinaryRaft(bytes, transportFrom, options);
   if (tag === binaryKvRequestTag || tag === binaryKvResponseTag) {
@@ -129,6 +123,19 @@ export function decodeWire(bytes: Uint8Array, transportFrom: string, options: Wi
     return err(wireError("too-deeply-nested", `message from ${transportFrom} nests deeper than ${maxJsonDepth} levels (maxJsonDepth)`, "flatten the message"));
   }
   return decodeValue(value, transportFrom, options);
+}
+
+/** Size, then checksum: null when the frame may be decoded. */
+function checkFrame(bytes: Uint8Array, transportFrom: string, options: WireCodecOptions): WireError | null {
+  const limit = options.maxMessageBytes ?? defaultMaxMessageBytes;
+  if (bytes.length > limit) return tooLarge(bytes.length, limit);
+  if (bytes.length < wireChecksumBytes) {
+    return wireError("checksum-mismatch", `message from ${transportFrom} is ${bytes.length} bytes, shorter than its ${wireChecksumBytes}-byte checksum`, "send whole frames");
+  }
+  if (crc32(bytes, wireChecksumBytes) !== readU32(bytes, 0)) {
+    return wireError("checksum-mismatch", `message from ${transportFrom} fails its CRC-32: corrupted in flight`, "the sender's link or host corrupts data; the message was dropped");
+  }
+  return null;
 }
 
 function decodeValue(value: unknown, from: string, options: WireCodecOptions): Decoded<WireMessage> {
@@ -167,12 +174,29 @@ function decodeRaft(value: Fields, from: string, options: WireCodecOptions): Dec
 
 /** `frame` is the whole frame; the binary body starts after the checksum. */
 function decodeBinaryRaft(frame: Uint8Array, from: string, options: WireCodecOptions): Decoded<WireMessage> {
+  const parsed = decodeBinaryRaftMessage(frame, from, options);
+  return parsed.ok ? ok({ v: wireVersion, kind: "raft", msg: parsed.value }) : parsed;
+}
+
+function decodeBinaryRaftMessage(frame: Uint8Array, from: string, options: WireCodecOptions): Decoded<RaftMessage> {
   const msg = decodeRaftBinary(frame, maxEntriesPerMessage, wireChecksumBytes);
   if (!msg.ok) return msg;
   if (msg.value["from"] !== from) return err(forged("msg.from", msg.value["from"], from));
-  const parsed = (options.parseRaftMessage ?? parseFreshRaftMessage)(msg.value);
-  if (!parsed.ok) return parsed;
-  return ok({ v: wireVersion, kind: "raft", msg: parsed.value });
+  return (options.parseRaftMessage ?? parseFreshRaftMessage)(msg.value);
+}
+
+/** Whether a received payload holds a binary Raft message (then decodeRaftFrame reads it). */
+export function isRaftFrame(bytes: Uint8Array): boolean {
+  return bytes.length > wireChecksumBytes && bytes[wireChecksumBytes] === binaryRaftTag;
+}
+
+/**
+ * decodeWire for a frame isRaftFrame accepts, giving the Raft message itself:
+ * the same checks, without the wire wrapper (the path every peer message takes).
+ */
+export function decodeRaftFrame(bytes: Uint8Array, transportFrom: string, options: WireCodecOptions = {}): Decoded<RaftMessage> {
+  const checked = checkFrame(bytes, transportFrom, options);
+  return checked === null ? decodeBinaryRaftMessage(bytes, transportFrom, options) : err(checked);
 }
 
 function decodeClientRequest(value: Fields, from: string, options: WireCodecOptions): Decoded<WireMessage> {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { binaryRaftTag, decodeRaftBinary } from "../../src/protocol/raft-binary";
-import { decodeWire, encodeWire, frameWireBody, wireChecksumBytes } from "../../src/protocol/wire";
+import { decodeRaftFrame, decodeWire, encodeWire, frameWireBody, isRaftFrame, wireChecksumBytes } from "../../src/protocol/wire";
 import type { RaftMessage } from "../../src/raft/messages";
 import { arbitraryMessage } from "../raft/arbitraries";
 
@@ -20,6 +20,25 @@ describe("binary raft frames", () => {
         const frame = encodeWire(raft(msg));
         const decoded = decodeWire(frame, msg.from);
         expect(decoded.ok ? decoded.value : decoded.error).toEqual(raft(msg));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("decodeRaftFrame (the node's receive path) agrees with decodeWire on intact, changed and truncated frames", () => {
+    fc.assert(
+      fc.property(arbitraryMessage(ids), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (msg, at, byte, truncate) => {
+        const frame = encodeWire({ v: 1, kind: "raft", msg });
+        if (!isRaftFrame(frame)) return;
+        const body = frame.subarray(wireChecksumBytes);
+        const i = 1 + (at % (body.length - 1));
+        const changed = truncate ? frameWireBody(body.subarray(0, i)) : frameWireBody(Uint8Array.from(body, (b, k) => (k === i ? byte : b)));
+        for (const bytes of [frame, changed, frame.subarray(0, frame.length - 1)]) {
+          const viaWire = decodeWire(bytes, msg.from);
+          const direct = decodeRaftFrame(bytes, msg.from);
+          if (viaWire.ok) expect(direct).toEqual({ ok: true, value: viaWire.value.kind === "raft" ? viaWire.value.msg : undefined });
+          else expect(direct).toEqual(viaWire);
+        }
       }),
       { numRuns: 500 },
     );

@@ -56,7 +56,8 @@ interface InFlight {
   readonly done: (outcome: ClientOutcome) => void;
   attempt: number;
   mayHaveTakenEffect: boolean;
-  readonly requestIds: Set<string>;
+  /** Every attempt's request id (a few at most: an array beats a Set here). */
+  readonly requestIds: string[];
   timer: TimerHandle | null;
   lastError: WireError | null;
 }
@@ -101,7 +102,7 @@ export class ClusterClient {
     // (membership changes, idempotent by design) must not consume one or the next write's seq would skip.
     const write = !this.ops.isReadOnly(op);
     const seq = this.ops.usesSession(op) ? this.nextSeq++ : null;
-    this.current = { opNumber: this.nextOpNumber++, op, seq, write, done, attempt: 0, mayHaveTakenEffect: false, requestIds: new Set(), timer: null, lastError: null };
+    this.current = { opNumber: this.nextOpNumber++, op, seq, write, done, attempt: 0, mayHaveTakenEffect: false, requestIds: [], timer: null, lastError: null };
     this.sendAttempt(this.current);
     return true;
   }
@@ -114,7 +115,7 @@ export class ClusterClient {
     flight.attempt += 1;
     const target = this.pickTarget();
     const requestId = requestIdOf(this.ports.clientId, flight);
-    flight.requestIds.add(requestId);
+    flight.requestIds.push(requestId);
     const clientId = this.ports.clientId;
     const message: WireMessage =
       flight.seq === null
@@ -136,7 +137,7 @@ export class ClusterClient {
     if (!decoded.ok || decoded.value.kind !== "client-response") return;
     const response = decoded.value;
     const flight = this.current;
-    if (flight === null || !flight.requestIds.has(response.requestId)) return; // late answer to a finished op
+    if (flight === null || !flight.requestIds.includes(response.requestId)) return; // late answer to a finished op
     if ("result" in response) {
       const hint = response.leaderHint;
       this.leaderGuess = hint !== undefined && this.config.nodes.includes(hint) ? hint : from;

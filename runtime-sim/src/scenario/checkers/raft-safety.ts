@@ -99,11 +99,10 @@ export class RaftSafetyChecker implements NodeObserver {
       atIndex.push({ term: entry.term, kind: entry.kind, data: entry.data, prevTerm, node: nodeId });
       return;
     }
-    const id = `${entry.index}:${entry.term}`;
     if (seen.kind !== entry.kind || seen.data !== entry.data) {
-      this.fail(`log matching: entry ${id} holds ${describe(null, seen)} on ${seen.node} but ${describe(null, entry)} on ${nodeId}`);
+      this.fail(`log matching: entry ${entry.index}:${entry.term} holds ${describe(null, seen)} on ${seen.node} but ${describe(null, entry)} on ${nodeId}`);
     } else if (seen.prevTerm !== undefined && prevTerm !== undefined && seen.prevTerm !== prevTerm) {
-      this.fail(`log matching: entry ${id} follows term ${seen.prevTerm} on ${seen.node} but term ${prevTerm} on ${nodeId}`);
+      this.fail(`log matching: entry ${entry.index}:${entry.term} follows term ${seen.prevTerm} on ${seen.node} but term ${prevTerm} on ${nodeId}`);
     }
   }
 

@@ -12,3 +12,4 @@ export * from "./state/cluster/index";
 export * from "./storage/index";
 export * from "./controller/index";
 export { allocBytes, copyBytes } from "./codec/byte-slab";
+export { hex32 } from "./codec/hex";

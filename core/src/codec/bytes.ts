@@ -1,3 +1,5 @@
+import { readU32 } from "./byte-slab";
+
 /**
  * Big-endian byte layouts shared by the binary codecs (Raft wire messages,
  * storage records). Numbers are float64: every integer Blixard stores is a
@@ -120,15 +122,11 @@ export class ByteReader {
 
   u32(what: string): number {
     this.need(4, what);
-    const v = this.u32At(this.at);
+    const v = readU32(this.bytes, this.at);
     this.at += 4;
     return v;
   }
 
-  private u32At(at: number): number {
-    const b = this.bytes;
-    return (b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)) >>> 0;
-  }
 
   bool(what: string): boolean {
     const v = this.u8(what);
@@ -138,7 +136,7 @@ export class ByteReader {
 
   string(prefixBytes: 2 | 4, what: string): string {
     this.need(prefixBytes, what);
-    const length = prefixBytes === 2 ? (this.bytes[this.at]! << 8) | this.bytes[this.at + 1]! : this.u32At(this.at);
+    const length = prefixBytes === 2 ? (this.bytes[this.at]! << 8) | this.bytes[this.at + 1]! : readU32(this.bytes, this.at);
     this.at += prefixBytes;
     this.need(length, what);
     const start = this.at;

@@ -1,5 +1,6 @@
 import { singleKeyCommandFields, singleKeyCommandTypes, type SingleKeyCommandType } from "../state/kv/single-key-commands";
 import { ByteReader, ByteWriter, Malformed } from "../codec/bytes";
+import { hasOnlyJsonFields, isWellFormedText } from "../codec/json-spelling";
 import { err, ok, type Result } from "../errors";
 import { wireError } from "./wire-errors";
 import type { WireError, WireMessage } from "./wire-types";
@@ -40,11 +41,11 @@ type Obj = Record<string, unknown>;
 /** The frame for a KV request or response, or null when the message must go as JSON. */
 export function encodeKvBinary<T>(message: WireMessage, headerBytes: number, seal: (buffer: Uint8Array, end: number) => T): T | null {
   if (message.kind === "client-request") {
-    if (!hasOnly(message, requestWireFields)) return null;
+    if (!hasOnlyJsonFields(message, requestWireFields)) return null;
     return encodeRequest(0, message as unknown as Obj, headerBytes, seal);
   }
   if (message.kind === "forward") {
-    if (!hasOnly(message, forwardWireFields) || !isObj(message.request) || !hasOnly(message.request, requestBodyFields)) return null;
+    if (!hasOnlyJsonFields(message, forwardWireFields) || !isObj(message.request) || !hasOnlyJsonFields(message.request, requestBodyFields)) return null;
     return encodeRequest(1, message.request as unknown as Obj, headerBytes, seal);
   }
   if (message.kind === "client-response" && "result" in message) return encodeResponse(message as unknown as Obj, headerBytes, seal);
@@ -58,16 +59,16 @@ const responseFields = ["v", "kind", "requestId", "result", "leaderHint"];
 
 function encodeRequest<T>(kind: 0 | 1, body: Obj, headerBytes: number, seal: (buffer: Uint8Array, end: number) => T): T | null {
   const { requestId, clientId, seq, op } = body;
-  if (!isText(requestId) || !isText(clientId)) return null;
+  if (!isWellFormedText(requestId) || !isWellFormedText(clientId)) return null;
   if (seq !== undefined && !Number.isSafeInteger(seq)) return null;
-  if (!isObj(op) || !hasOnly(op, ["module", "command"]) || op["module"] !== "kv") return null;
+  if (!isObj(op) || !hasOnlyJsonFields(op, ["module", "command"]) || op["module"] !== "kv") return null;
   const command = op["command"];
   if (!isObj(command)) return null;
   const type = singleKeyCommandTypes.indexOf(command["type"] as SingleKeyCommandType);
-  if (type < 0 || !hasOnly(command, singleKeyCommandFields[singleKeyCommandTypes[type]!]) || !isText(command["key"])) return null;
+  if (type < 0 || !hasOnlyJsonFields(command, singleKeyCommandFields[singleKeyCommandTypes[type]!]) || !isWellFormedText(command["key"])) return null;
   const { expected, value } = command;
-  if ((type === 1 || type === 3) && !isText(value)) return null;
-  if (type === 3 && expected !== null && !isText(expected)) return null;
+  if ((type === 1 || type === 3) && !isWellFormedText(value)) return null;
+  if (type === 3 && expected !== null && !isWellFormedText(expected)) return null;
   const w = scratch;
   w.begin(headerBytes);
   w.u8(binaryKvRequestTag);
@@ -87,9 +88,9 @@ function encodeRequest<T>(kind: 0 | 1, body: Obj, headerBytes: number, seal: (bu
 }
 
 function encodeResponse<T>(message: Obj, headerBytes: number, seal: (buffer: Uint8Array, end: number) => T): T | null {
-  if (!hasOnly(message, responseFields)) return null;
+  if (!hasOnlyJsonFields(message, responseFields)) return null;
   const { requestId, leaderHint, result } = message;
-  if (!isText(requestId) || (leaderHint !== undefined && !isText(leaderHint)) || !isObj(result)) return null;
+  if (!isWellFormedText(requestId) || (leaderHint !== undefined && !isWellFormedText(leaderHint)) || !isObj(result)) return null;
   const w = scratch;
   w.begin(headerBytes);
   w.u8(binaryKvResponseTag);
@@ -97,14 +98,14 @@ function encodeResponse<T>(message: Obj, headerBytes: number, seal: (buffer: Uin
   writeNullableString(w, (leaderHint as string | undefined) ?? null);
   switch (result["type"]) {
     case "get":
-      if (!hasOnly(result, ["entry", "type"]) || !("entry" in result)) return null;
+      if (!hasOnlyJsonFields(result, ["entry", "type"]) || !("entry" in result)) return null;
       w.u8(0);
       if (!writeNullableEntry(w, result["entry"])) return null;
       break;
     case "put": {
       const written = result["written"];
-      if (!hasOnly(result, ["created", "type", "written"]) || typeof result["created"] !== "boolean" || !isObj(written)) return null;
-      if (!hasOnly(written, ["createIndex", "key", "modIndex", "version"]) || !isText(written["key"])) return null;
+      if (!hasOnlyJsonFields(result, ["created", "type", "written"]) || typeof result["created"] !== "boolean" || !isObj(written)) return null;
+      if (!hasOnlyJsonFields(written, ["createIndex", "key", "modIndex", "version"]) || !isWellFormedText(written["key"])) return null;
       if (!isCount(written["createIndex"]) || !isCount(written["modIndex"]) || !isCount(written["version"])) return null;
       w.u8(1);
       w.u8(result["created"] ? 1 : 0);
@@ -115,12 +116,12 @@ function encodeResponse<T>(message: Obj, headerBytes: number, seal: (buffer: Uin
       break;
     }
     case "delete":
-      if (!hasOnly(result, ["deleted", "type"]) || typeof result["deleted"] !== "boolean") return null;
+      if (!hasOnlyJsonFields(result, ["deleted", "type"]) || typeof result["deleted"] !== "boolean") return null;
       w.u8(2);
       w.u8(result["deleted"] ? 1 : 0);
       break;
     case "cas":
-      if (!hasOnly(result, ["current", "swapped", "type"]) || typeof result["swapped"] !== "boolean" || !("current" in result)) return null;
+      if (!hasOnlyJsonFields(result, ["current", "swapped", "type"]) || typeof result["swapped"] !== "boolean" || !("current" in result)) return null;
       w.u8(3);
       w.u8(result["swapped"] ? 1 : 0);
       if (!writeNullableEntry(w, result["current"])) return null;
@@ -136,9 +137,9 @@ function writeNullableEntry(w: ByteWriter, entry: unknown): boolean {
     w.u8(0);
     return true;
   }
-  if (!isObj(entry) || !hasOnly(entry, ["createIndex", "key", "modIndex", "value", "version"])) return false;
+  if (!isObj(entry) || !hasOnlyJsonFields(entry, ["createIndex", "key", "modIndex", "value", "version"])) return false;
   const { createIndex, key, modIndex, value, version } = entry;
-  if (!isText(key) || !isText(value) || !isCount(createIndex) || !isCount(modIndex) || !isCount(version)) return false;
+  if (!isWellFormedText(key) || !isWellFormedText(value) || !isCount(createIndex) || !isCount(modIndex) || !isCount(version)) return false;
   w.u8(1);
   w.num(createIndex);
   w.string(key, 4);
@@ -235,22 +236,8 @@ function readNullableEntry(r: ByteReader): Obj | null {
   return { createIndex, key, modIndex, value, version: r.num("version") };
 }
 
-/** A string UTF-8 can carry exactly: TextEncoder replaces a lone surrogate, which JSON keeps. */
-function isText(value: unknown): value is string {
-  return typeof value === "string" && (value as unknown as { isWellFormed(): boolean }).isWellFormed();
-}
-
 function isObj(value: unknown): value is Obj {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Every own field is in `allowed` or undefined (JSON drops those). */
-function hasOnly(value: object, allowed: readonly string[]): boolean {
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) return false;
-    if ((value as Obj)[key] !== undefined && !allowed.includes(key)) return false;
-  }
-  return true;
 }
 
 /** A safe integer other than -0 (JSON writes -0 as 0). */

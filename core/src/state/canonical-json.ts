@@ -109,7 +109,8 @@ function sortedKeys(value: object): string[] {
 
 const arrayIndex = /^(?:0|[1-9][0-9]{0,9})$/;
 
-function isArrayIndex(key: string): boolean {
+/** A key JSON.stringify lists before the others (an array index), whatever its insertion order. */
+export function isArrayIndex(key: string): boolean {
   const c = key.charCodeAt(0);
   return c >= 0x30 && c <= 0x39 && arrayIndex.test(key) && Number(key) < 4294967295;
 }

@@ -1,3 +1,5 @@
+import { hex32 } from "../codec/hex";
+
 /**
  * FNV-1a 64-bit over the UTF-16 code units of strings (each unit fed as two
  * bytes, low then high). Pure integer arithmetic on 16-bit limbs, so every
@@ -131,11 +133,6 @@ export class RollingDigest {
   }
 }
 
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-function hex32(v: number): string {
-  return HEX_BYTE[v >>> 24]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
-}
 
 export function fnv64Hex(h: Fnv64): string {
   return hex32(h.hi >>> 0) + hex32(h.lo >>> 0);

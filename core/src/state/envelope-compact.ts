@@ -1,3 +1,4 @@
+import { hasOnlyJsonFields, isWellFormedText } from "../codec/json-spelling";
 import { singleKeyCommandFields, singleKeyCommandTypes, type SingleKeyCommandType } from "./kv/single-key-commands";
 
 /**
@@ -27,11 +28,11 @@ type Obj = Record<string, unknown>;
 /** The compact data for this envelope, or null when it must be JSON. */
 export function encodeCompactEnvelope(envelope: Obj): string | null {
   const { module, clientId, seq, proposedAtMs, command } = envelope;
-  if (module !== "kv" || !hasOnly(envelope, envelopeFields) || !isText(clientId) || !isCount(seq) || !isCount(proposedAtMs)) return null;
+  if (module !== "kv" || !hasOnlyJsonFields(envelope, envelopeFields) || !isText(clientId) || !isCount(seq) || !isCount(proposedAtMs)) return null;
   if (typeof command !== "object" || command === null || Array.isArray(command)) return null;
   const c = command as Obj;
   const type = singleKeyCommandTypes.indexOf(c["type"] as SingleKeyCommandType);
-  if (type < 0 || !hasOnly(c, singleKeyCommandFields[singleKeyCommandTypes[type]!]) || !isText(c["key"])) return null;
+  if (type < 0 || !hasOnlyJsonFields(c, singleKeyCommandFields[singleKeyCommandTypes[type]!]) || !isText(c["key"])) return null;
   const { expected, value } = c;
   if ((type === 1 || type === 3) && !isText(value)) return null;
   if (type === 3 && expected !== null && !isText(expected)) return null;
@@ -110,19 +111,12 @@ class CompactReader {
   }
 }
 
+/** Well formed, and short enough for the two-unit length prefix. */
 function isText(value: unknown): value is string {
-  return typeof value === "string" && value.length < 0x100000000 && (value as unknown as { isWellFormed(): boolean }).isWellFormed();
+  return isWellFormedText(value) && value.length < 0x100000000;
 }
 
 /** A non-negative safe integer other than -0 (its decimal spelling round-trips). */
 function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0 && !Object.is(value, -0);
-}
-
-function hasOnly(value: Obj, allowed: readonly string[]): boolean {
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) return false;
-    if (value[key] !== undefined && !allowed.includes(key)) return false;
-  }
-  return true;
 }

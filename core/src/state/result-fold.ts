@@ -1,3 +1,4 @@
+import { isArrayIndex } from "./canonical-json";
 import type { RollingDigest } from "./digest";
 
 /**
@@ -51,7 +52,7 @@ export function foldableJsonBound(value: unknown, depth = 0): number {
   let previous: string | null = null;
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) return -1;
-    if ((previous !== null && previous >= key) || isIndexLike(key)) return -1;
+    if ((previous !== null && previous >= key) || isArrayIndex(key)) return -1;
     const field = foldableJsonBound((value as Record<string, unknown>)[key], depth + 1);
     if (field < 0) return -1;
     bound += key.length * 6 + 3 + field + 1;
@@ -101,12 +102,4 @@ function foldNumber(d: RollingDigest, n: number): void {
   d.addUnit(0x15);
   d.addInteger(text.length);
   d.addString(text);
-}
-
-const indexLike = /^(?:0|[1-9][0-9]{0,9})$/;
-
-/** Keys JSON.stringify would list before the others (array indices), whatever their insertion order. */
-function isIndexLike(key: string): boolean {
-  const c = key.charCodeAt(0);
-  return c >= 0x30 && c <= 0x39 && indexLike.test(key) && Number(key) < 4294967295;
 }

@@ -16,16 +16,6 @@ export function fnv1aString(text: string, start = FNV_OFFSET): number {
   return hash >>> 0;
 }
 
-/** FNV-1a over bytes. */
-export function fnv1aBytes(bytes: Uint8Array, start = FNV_OFFSET): number {
-  let hash = start >>> 0;
-  for (let i = 0; i < bytes.length; i++) {
-    hash ^= bytes[i]!;
-    hash = Math.imul(hash, FNV_PRIME);
-  }
-  return hash >>> 0;
-}
-
 /** murmur3's finaliser: spreads every input bit over the output. */
 export function mix32(value: number): number {
   let h = value >>> 0;
@@ -37,24 +27,11 @@ export function mix32(value: number): number {
   return h >>> 0;
 }
 
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-/** 8 hex digits, zero-padded (a table per byte: this runs for every traced message). */
-export function hex32(value: number): string {
-  const v = value >>> 0;
-  return HEX_BYTE[v >>> 24]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
-}
-
 /**
- * Short digest of a payload for the trace: length and a 32-bit hash taken four
- * bytes at a time (every message and disk write is digested, so byte-wise
- * FNV-1a was a measurable cost), finished with murmur3's mixer.
+ * A payload's 32-bit digest for the trace: four bytes at a time (every message
+ * and disk write is digested, so byte-wise FNV-1a was a measurable cost),
+ * finished with murmur3's mixer.
  */
-export function digestBytes(bytes: Uint8Array): string {
-  return `${bytes.length}b:${hex32(digest32(bytes))}`;
-}
-
-/** The 32-bit hash digestBytes shows: four bytes at a time, finished with murmur3's mixer. */
 export function digest32(bytes: Uint8Array): number {
   const n = bytes.length;
   let hash = FNV_OFFSET ^ n;

@@ -1,5 +1,4 @@
-import { hex32 } from "../random/hash";
-import type { RollingDigest } from "@blixard/core";
+import { hex32, type RollingDigest } from "@blixard/core";
 
 /**
  * The trace detail of one network message, kept as fields: every message is

@@ -1,15 +1,33 @@
-import { blixardError, err, type MembershipChangeResult, type MembershipCommandType, type Result, type TransferResult } from "@blixard/core";
+import { blixardError, type ConfigChangeCommandType, type ConfigView, err, type MembershipChangeResult, type Result, type TransferResult } from "@blixard/core";
 import type { BlixardClient, OpFailure } from "./blixard-client";
 
 /** Between two promotion attempts while a new learner catches up. */
 export const PROMOTE_RETRY_INTERVAL_MS = 250;
+/** Fresh reads of the configuration after config-changed answers, at most, before giving up. */
+export const CONFIG_CHANGED_RETRIES_MAX = 3;
 
-export function membershipOp<T = MembershipChangeResult>(client: BlixardClient, type: MembershipCommandType, nodeId: string): Promise<Result<T, OpFailure>> {
-  return client.run({ module: "membership", command: { type, nodeId } }) as Promise<Result<T, OpFailure>>;
+export function showConfig(client: BlixardClient): Promise<Result<ConfigView, OpFailure>> {
+  return client.run({ module: "membership", command: { type: "show-config" } }) as Promise<Result<ConfigView, OpFailure>>;
+}
+
+/**
+ * A configuration change that names the configuration it was decided on
+ * (ifConfigIndex): a copy of it delayed in the network, or a retry of an
+ * attempt that did apply, can then never change a later configuration.
+ * Reads the configuration again when another change got in between.
+ */
+export async function membershipOp(client: BlixardClient, type: ConfigChangeCommandType, nodeId: string): Promise<Result<MembershipChangeResult, OpFailure>> {
+  for (let retries = 0; ; retries++) {
+    const shown = await showConfig(client);
+    if (!shown.ok) return shown;
+    const command = { type, nodeId, ifConfigIndex: shown.value.configIndex };
+    const changed = (await client.run({ module: "membership", command })) as Result<MembershipChangeResult, OpFailure>;
+    if (changed.ok || changed.error.code !== "config-changed" || retries >= CONFIG_CHANGED_RETRIES_MAX) return changed;
+  }
 }
 
 export function transferLeadership(client: BlixardClient, nodeId: string): Promise<Result<TransferResult, OpFailure>> {
-  return membershipOp<TransferResult>(client, "transfer-leadership", nodeId);
+  return client.run({ module: "membership", command: { type: "transfer-leadership", nodeId } }) as Promise<Result<TransferResult, OpFailure>>;
 }
 
 /**

@@ -28,7 +28,7 @@ interface AddNodeArgs extends NodeArgs {
 
 const status: CommandModule<object, StatusArgs> = {
   command: "status",
-  describe: "Per node: reachable, role, term, leader, commit/applied, health (each node answers for itself)",
+  describe: "Per node: reachable, role, term, leader, commit/applied, config index, health (each node answers for itself)",
   builder: (y) => withClientOptions(y.option("metrics", { type: "string", describe: "no longer needed (status comes over the wire); accepted for old scripts" })) as never,
   handler: (args) => handle(() => runWithClient(args, (ctx) => runStatus(ctx, args))),
 };
@@ -59,7 +59,7 @@ async function runStatus(ctx: ClientContext, args: StatusArgs): Promise<number> 
   return EXIT_OK;
 }
 
-const STATUS_HEADERS = ["node", "url", "reachable", "role", "term", "leader", "commit/applied", "health", "pending"];
+const STATUS_HEADERS = ["node", "url", "reachable", "role", "term", "leader", "commit/applied", "config@", "health", "pending"];
 
 function statusRow(n: { nodeId: string | null; url: string; reachable: boolean; handshakeMs: number }, s: NodeStatusView | null): string[] {
   return [
@@ -70,6 +70,7 @@ function statusRow(n: { nodeId: string | null; url: string; reachable: boolean; 
     dash(s?.term),
     dash(s?.leaderId),
     s === null ? "-" : `${dash(s.commitIndex)}/${dash(s.appliedIndex)}`,
+    dash(s?.configIndex),
     s === null ? "-" : s.failure === null ? s.health : `${s.health} (${s.failure.code})`,
     dash(s?.pendingRequests),
   ];

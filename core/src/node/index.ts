@@ -19,6 +19,8 @@ export {
   membershipOpsModuleName,
   promoteCatchUpEntriesMax,
   transferWaitsMax,
+  type ConfigChangeCommandType,
+  type ConfigView,
   type MembershipChangeResult,
   type MembershipCommand,
   type MembershipCommandType,

@@ -1,15 +1,17 @@
 import { blixardError, err, ok, type BlixardError, type Result } from "../errors";
 import type { ClientOp, ClientOpHandler } from "../protocol/client-ops";
 import { invalidRequest, requestTimeout, type ClientError } from "../protocol/client-errors";
-import { checkOnlyFields, readId, readObject, readString } from "../protocol/fields";
+import { checkOnlyFields, readId, readObject, readOptionalInteger, readString } from "../protocol/fields";
 import { decodeConfigEntry, isMember, isVoter } from "../raft/cluster-config";
 import type { ClusterConfig, Entry, NodeId } from "../raft/log-types";
 import { maxNodeIdBytes } from "../raft/messages";
 import type { Raft } from "../raft/raft";
+import type { RaftStatus } from "../raft/types";
 
 /**
  * Cluster membership as client operations:
- * `{ module: "membership", command: { type: "add-learner" | "promote" | "remove" | "transfer-leadership", nodeId } }`.
+ * `{ module: "membership", command: { type: "add-learner" | "promote" | "remove", nodeId, ifConfigIndex? } }`,
+ * `{ type: "transfer-leadership", nodeId }` and `{ type: "show-config" }`.
  * They are writes (a follower forwards them to the leader), but not state
  * machine commands: the leader turns them into Raft config changes (or a
  * leadership transfer), so the client session table never sees them.
@@ -17,9 +19,24 @@ import type { Raft } from "../raft/raft";
  * They are declarative and therefore idempotent: adding a node that is
  * already a member, promoting a voter or removing a non-member answers
  * `changed: false` at once. A client retrying after a lost answer gets
- * success, not a misleading error, and every error below is a definite
- * "nothing happened":
- * - config-change-pending (from raft): one change at a time, retry later;
+ * success, not a misleading error.
+ *
+ * Being sessionless, a change could apply twice: a copy of an old
+ * "remove n3" delivered late (or replayed by a faulty link) after n3 was
+ * removed, wiped, re-added and promoted would remove it again. A caller
+ * that must not be undone by such a copy names the configuration it decided
+ * on: `ifConfigIndex` is the index of the config entry that made it (0 for
+ * the bootstrap configuration), read with show-config or from any change's
+ * answer (`configIndex`). The leader refuses the change with config-changed
+ * unless that is still the configuration in force. The index names one
+ * configuration on every node and across compaction (snapshots carry it),
+ * and the leader only compares against, and only hands out, committed
+ * configurations, so one index never names two configurations.
+ *
+ * Every error below is a definite "nothing happened":
+ * - config-change-pending: one change at a time, and no answer about a
+ *   configuration that is not committed yet; retry later;
+ * - config-changed: ifConfigIndex names a configuration no longer in force;
  * - unknown-node: promote or transfer to a node that is not a member;
  * - not-a-voter: transfer leadership to a learner;
  * - last-voter: removing the only voter would leave nobody to commit;
@@ -33,13 +50,14 @@ import type { Raft } from "../raft/raft";
  */
 export const membershipOpsModuleName = "membership";
 
-export const membershipCommandTypes = ["add-learner", "promote", "remove", "transfer-leadership"] as const;
+export const membershipCommandTypes = ["add-learner", "promote", "remove", "transfer-leadership", "show-config"] as const;
 export type MembershipCommandType = (typeof membershipCommandTypes)[number];
+export type ConfigChangeCommandType = "add-learner" | "promote" | "remove";
 
-export interface MembershipCommand {
-  readonly type: MembershipCommandType;
-  readonly nodeId: NodeId;
-}
+export type MembershipCommand =
+  | { readonly type: ConfigChangeCommandType; readonly nodeId: NodeId; readonly ifConfigIndex?: number }
+  | { readonly type: "transfer-leadership"; readonly nodeId: NodeId }
+  | { readonly type: "show-config" };
 
 /** A learner may be promoted once its log is within this many entries of the leader's last index. */
 export const promoteCatchUpEntriesMax = 100;
@@ -48,7 +66,7 @@ export const transferWaitsMax = 16;
 
 /** What a config change answers. */
 export interface MembershipChangeResult {
-  readonly type: MembershipCommandType;
+  readonly type: ConfigChangeCommandType;
   readonly nodeId: NodeId;
   /** False when the cluster already was as asked (nothing was proposed). */
   readonly changed: boolean;
@@ -57,6 +75,18 @@ export interface MembershipChangeResult {
   /** Log index of the config entry; the leader's last index when unchanged. */
   readonly index: number;
   /** Term of the config entry; the leader's current term when unchanged (an upper bound on when it happened). */
+  readonly term: number;
+  /** Names `config` for a later change's ifConfigIndex: the index of the config entry that made it. */
+  readonly configIndex: number;
+}
+
+/** What show-config answers: the leader's committed configuration. */
+export interface ConfigView {
+  readonly type: "show-config";
+  readonly config: ClusterConfig;
+  /** Pass this as ifConfigIndex to change exactly this configuration. */
+  readonly configIndex: number;
+  readonly leaderId: NodeId;
   readonly term: number;
 }
 
@@ -72,19 +102,32 @@ export function isMembershipOp(op: ClientOp | null): op is ClientOp & { command:
   return op !== null && op.module === membershipOpsModuleName;
 }
 
+const fieldsByType: Record<MembershipCommandType, readonly string[]> = {
+  "add-learner": ["type", "nodeId", "ifConfigIndex"],
+  promote: ["type", "nodeId", "ifConfigIndex"],
+  remove: ["type", "nodeId", "ifConfigIndex"],
+  "transfer-leadership": ["type", "nodeId"],
+  "show-config": ["type"],
+};
+
 function validateMembershipCommand(command: unknown, field: string): Result<MembershipCommand, ClientError> {
   const obj = readObject(command, field);
   if (!obj.ok) return obj;
-  const only = checkOnlyFields(obj.value, ["type", "nodeId"], field);
-  if (!only.ok) return only;
   const type = readString(obj.value, "type", field);
   if (!type.ok) return type;
   if (!(membershipCommandTypes as readonly string[]).includes(type.value)) {
     return err(invalidRequest(`${field}.type`, `${field}.type "${type.value.slice(0, 64)}" is not one of: ${membershipCommandTypes.join(", ")}`));
   }
+  const kind = type.value as MembershipCommandType;
+  const only = checkOnlyFields(obj.value, fieldsByType[kind], field);
+  if (!only.ok) return only;
+  if (kind === "show-config") return ok({ type: kind });
   const nodeId = readId(obj.value, "nodeId", field, maxNodeIdBytes);
   if (!nodeId.ok) return nodeId;
-  return ok({ type: type.value as MembershipCommandType, nodeId: nodeId.value });
+  if (kind === "transfer-leadership") return ok({ type: kind, nodeId: nodeId.value });
+  const ifConfigIndex = readOptionalInteger(obj.value, "ifConfigIndex", field, 0, Number.MAX_SAFE_INTEGER);
+  if (!ifConfigIndex.ok) return ifConfigIndex;
+  return ok(ifConfigIndex.value === undefined ? { type: kind, nodeId: nodeId.value } : { type: kind, nodeId: nodeId.value, ifConfigIndex: ifConfigIndex.value });
 }
 
 export const membershipClientOps: ClientOpHandler = {
@@ -96,9 +139,13 @@ export const membershipClientOps: ClientOpHandler = {
 
 /** The answer for a membership op whose config entry just applied. */
 export function configChangeApplied(command: MembershipCommand, entry: Entry): Result<MembershipChangeResult> {
+  if (command.type === "show-config" || command.type === "transfer-leadership") {
+    return err(blixardError("invalid-config-entry", `a ${command.type} op waited on config entry ${entry.index}; only config changes do`));
+  }
   const decoded = decodeConfigEntry(entry.data);
   if (!decoded.ok) return decoded;
-  return ok({ type: command.type, nodeId: command.nodeId, changed: true, config: decoded.value.config, index: entry.index, term: entry.term });
+  const { config } = decoded.value;
+  return ok({ type: command.type, nodeId: command.nodeId, changed: true, config, index: entry.index, term: entry.term, configIndex: entry.index });
 }
 
 /** How the membership driver reaches its node. */
@@ -133,12 +180,22 @@ export class MembershipDriver {
     const raft = this.host.raft();
     if (raft === null) return err(blixardError("unavailable", `node ${this.host.nodeId} is not serving`, { nodeId: this.host.nodeId }));
     const command = op.command as MembershipCommand;
-    if (command.type === "transfer-leadership") return this.startTransfer(raft, command, waiter);
-    const checked = this.check(raft, command);
+    if (command.type === "transfer-leadership") return this.startTransfer(raft, command.nodeId, waiter);
+    const status = raft.status();
+    // Answers name configurations by index: only committed ones, so that an index never names two.
+    if (status.configIndex > status.commitIndex) return err(configPending(this.host.nodeId, status.configIndex, status.commitIndex));
+    if (command.type === "show-config") {
+      if (waiter !== null) this.host.reply(waiter.replyTo, waiter.requestId, ok(showConfig(status)));
+      return ok(undefined);
+    }
+    const checked = this.check(status, command);
     if (!checked.ok) return checked;
     if (checked.value !== null) {
       if (waiter !== null) this.host.reply(waiter.replyTo, waiter.requestId, ok(checked.value));
       return ok(undefined);
+    }
+    if (command.ifConfigIndex !== undefined && command.ifConfigIndex !== status.configIndex) {
+      return err(configChanged(this.host.nodeId, command, status.configIndex));
     }
     const kind = command.type === "add-learner" ? "add-learner" : command.type === "promote" ? "promote-learner" : "remove-node";
     const proposed = raft.proposeConfigChange({ kind, nodeId: command.nodeId });
@@ -148,11 +205,11 @@ export class MembershipDriver {
   }
 
   /** Null: propose the change. A result: the cluster already is as asked. An error: refused. */
-  private check(raft: Raft, command: MembershipCommand): Result<MembershipChangeResult | null> {
-    const status = raft.status();
+  private check(status: RaftStatus, command: MembershipCommand & { type: ConfigChangeCommandType }): Result<MembershipChangeResult | null> {
     const config = status.config;
     const id = command.nodeId;
-    const unchanged = (): Result<MembershipChangeResult> => ok({ type: command.type, nodeId: id, changed: false, config, index: status.lastIndex, term: status.term });
+    const unchanged = (): Result<MembershipChangeResult> =>
+      ok({ type: command.type, nodeId: id, changed: false, config, index: status.lastIndex, term: status.term, configIndex: status.configIndex });
     switch (command.type) {
       case "add-learner":
         return isMember(config, id) ? unchanged() : ok(null);
@@ -177,14 +234,11 @@ export class MembershipDriver {
           );
         }
         return ok(null);
-      case "transfer-leadership":
-        return ok(null);
     }
   }
 
-  private startTransfer(raft: Raft, command: MembershipCommand, waiter: Waiter | null): Result<void> {
+  private startTransfer(raft: Raft, target: NodeId, waiter: Waiter | null): Result<void> {
     const status = raft.status();
-    const target = command.nodeId;
     if (target === this.host.nodeId) {
       if (waiter !== null) this.host.reply(waiter.replyTo, waiter.requestId, ok(transferDone(target, status.term)));
       return ok(undefined);
@@ -237,6 +291,25 @@ export class MembershipDriver {
   get waitingTransfers(): number {
     return this.transfers.length;
   }
+}
+
+function showConfig(status: RaftStatus): ConfigView {
+  return { type: "show-config", config: status.config, configIndex: status.configIndex, leaderId: status.id, term: status.term };
+}
+
+function configPending(self: NodeId, configIndex: number, commitIndex: number): BlixardError {
+  return blixardError("config-change-pending", `node ${self}: the configuration change at index ${configIndex} is not committed yet (commit index ${commitIndex})`, {
+    nodeId: self,
+    hint: "wait until the previous change commits, then retry",
+  });
+}
+
+function configChanged(self: NodeId, command: { type: string; nodeId: NodeId; ifConfigIndex?: number }, configIndex: number): BlixardError {
+  return blixardError(
+    "config-changed",
+    `node ${self} refuses to ${command.type} ${command.nodeId}: it was asked for the configuration made at index ${command.ifConfigIndex}, and the one in force was made at index ${configIndex}`,
+    { nodeId: self, hint: "read the configuration again (membership show-config), and retry if the change is still wanted" },
+  );
 }
 
 function transferDone(leaderId: NodeId, term: number): TransferResult {

@@ -41,6 +41,8 @@ export interface NodeStatusView {
   /** First index still in the log; everything before it lives in the snapshot. */
   readonly firstIndex: number | null;
   readonly config: ClusterConfig | null;
+  /** Index of the config entry that made `config` (0: bootstrap); what a conditional membership change names. */
+  readonly configIndex: number | null;
   /** Client requests this node holds unanswered (own proposals, reads, forwards). */
   readonly pendingRequests: number;
   /** On the leader only: each peer's replication progress, by id (sorted). */
@@ -84,6 +86,7 @@ export function buildNodeStatus(input: NodeStatusInput): NodeStatusView {
     lastIndex: raft?.lastIndex ?? null,
     firstIndex: raft?.firstIndex ?? null,
     config: raft?.config ?? null,
+    configIndex: raft?.configIndex ?? null,
     pendingRequests: input.pendingRequests,
     progress,
   };

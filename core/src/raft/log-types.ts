@@ -35,6 +35,12 @@ export interface SnapshotMeta {
   readonly index: number;
   readonly term: number;
   readonly config: ClusterConfig;
+  /**
+   * Index of the config entry that made `config` (0: the bootstrap
+   * configuration). It names the configuration the same way on every node,
+   * before and after compaction, so membership changes can be conditional on it.
+   */
+  readonly configIndex: number;
 }
 
 export interface Snapshot {

@@ -27,7 +27,7 @@ export function configAt(r: RaftCore, index: number): { config: ClusterConfig; i
       return { config: decoded.value.config, index: i };
     }
   }
-  if (r.log.snapshot !== null) return { config: r.log.snapshot.meta.config, index: r.log.snapshotIndex };
+  if (r.log.snapshot !== null) return { config: r.log.snapshot.meta.config, index: r.log.snapshot.meta.configIndex };
   return { config: r.bootstrapConfig, index: 0 };
 }
 

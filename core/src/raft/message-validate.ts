@@ -100,13 +100,16 @@ function checkEntries(o: Obj, prevLogIndex: number, term: number): void {
 const entryFields: readonly string[] = ["index", "term", "kind", "data"];
 
 function parseMeta(v: unknown): SnapshotMeta {
-  const m = object(v, "meta", ["index", "term", "config"]);
+  const m = object(v, "meta", ["index", "term", "config", "configIndex"]);
   const index = uint(m, "index", "meta.");
   const term = uint(m, "term", "meta.");
   if (index < 1 || term < 1) fail(`'meta' must name a snapshot index and term >= 1, got ${index}/${term}`);
   const config = parseClusterConfig(m.config, "meta.config");
   if (!config.ok) fail(config.error.message);
-  return { index, term, config: config.value };
+  // A peer from before configIndex existed sends none: its snapshot's own index is the best name left.
+  const configIndex = m.configIndex === undefined ? index : uint(m, "configIndex", "meta.");
+  if (configIndex > index) fail(`'meta.configIndex' ${configIndex} is above the snapshot index ${index}`);
+  return { index, term, config: config.value, configIndex };
 }
 
 const bodyFields: Record<RaftMessageType, readonly string[]> = {

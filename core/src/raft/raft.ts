@@ -85,7 +85,8 @@ export class Raft {
   /**
    * The app snapshotted its state at snapshot.meta.index (<= applied). Raft keeps
    * the snapshot for lagging followers and drops the log up to it. The meta's
-   * config is taken from raft's own log, not trusted from the caller.
+   * config (and the index of the entry that made it) is taken from raft's own
+   * log, not trusted from the caller.
    */
   compact(snapshot: Snapshot): Result<void> {
     const r = this.r;
@@ -99,7 +100,8 @@ export class Raft {
         blixardError("compact-term-mismatch", `snapshot at ${index} has term ${term}, log has ${r.log.term(index)}`, { nodeId: r.id }),
       );
     }
-    r.log.compact({ meta: { index, term, config: configAt(r, index).config }, data: snapshot.data });
+    const made = configAt(r, index);
+    r.log.compact({ meta: { index, term, config: made.config, configIndex: made.index }, data: snapshot.data });
     return ok(undefined);
   }
 
@@ -133,6 +135,7 @@ export class Raft {
       lastTerm: r.log.lastTerm(),
       firstIndex: r.log.firstIndex(),
       config: r.config,
+      configIndex: r.configIndex,
       votedFor: r.votedFor,
       leadTransferee: r.leadTransferee,
     };
@@ -153,6 +156,11 @@ export class Raft {
 
   get clusterConfig(): ClusterConfig {
     return this.r.config;
+  }
+
+  /** Index of the config entry that made the configuration in force (0: bootstrap). */
+  get configIndex(): number {
+    return this.r.configIndex;
   }
 
   get firstIndex(): number {

@@ -99,6 +99,8 @@ export interface RaftStatus {
   readonly lastTerm: number;
   readonly firstIndex: number;
   readonly config: ClusterConfig;
+  /** Index of the config entry that made `config` (0: bootstrap); the same on every node. */
+  readonly configIndex: number;
   readonly votedFor: NodeId | null;
   readonly leadTransferee: NodeId | null;
   /** Per peer (sorted by id), only on the leader. */

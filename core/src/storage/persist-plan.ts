@@ -90,7 +90,7 @@ function planSnapshot(view: StoredView, snapshot: Snapshot): Result<NonNullable<
     const message = `snapshot at index ${index} encodes to ${payload.length} bytes, above maxSnapshotBytes ${view.options.maxSnapshotBytes}`;
     return err(storageRejected("storage-snapshot-too-large", view.nodeId, message, "raise maxSnapshotBytes on every node or shrink the state"));
   }
-  const value: Snapshot = { meta: { index, term, config: snapshot.meta.config }, data: snapshot.data };
+  const value: Snapshot = { meta: { index, term, config: snapshot.meta.config, configIndex: snapshot.meta.configIndex }, data: snapshot.data };
   return ok({ value, frame: encodeFrame(payload), keepSuffix });
 }
 

@@ -72,9 +72,9 @@ export function decodeHardState(payload: Uint8Array): Decoded<HardState> {
 }
 
 export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
-  const { index, term, config } = snapshot.meta;
+  const { index, term, config, configIndex } = snapshot.meta;
   const { voters, learners, votersOutgoing } = config;
-  return encodeJson({ index, term, config: { voters, learners, votersOutgoing }, data: snapshot.data });
+  return encodeJson({ index, term, config: { voters, learners, votersOutgoing }, configIndex, data: snapshot.data });
 }
 
 export function decodeSnapshot(payload: Uint8Array): Decoded<Snapshot> {
@@ -82,10 +82,13 @@ export function decodeSnapshot(payload: Uint8Array): Decoded<Snapshot> {
   if (!parsed.ok) return parsed;
   const { index, term, config, data } = parsed.value;
   if (!isIndex(index) || !isIndex(term)) return fail("snapshot has no valid index/term");
+  // Snapshots written before configIndex existed name their config by their own index: stable on this node only.
+  const configIndex = parsed.value.configIndex ?? index;
+  if (!isCount(configIndex) || configIndex > index) return fail(`snapshot configIndex must be an entry index at most the snapshot's ${index}`);
   if (typeof data !== "string") return fail("snapshot data is not a string");
   const cluster = toClusterConfig(config);
   if (cluster === null) return fail("snapshot config is not {voters, learners, votersOutgoing} of node ids");
-  return { ok: true, value: { meta: { index, term, config: cluster }, data } };
+  return { ok: true, value: { meta: { index, term, config: cluster, configIndex }, data } };
 }
 
 /** Positive safe integer: Raft indexes and terms of real entries start at 1. */

@@ -1,5 +1,5 @@
 import { BlixardNode } from "../../src/node/blixard-node";
-import { defaultNodeConfig } from "../../src/node/node-config";
+import { defaultNodeConfig, type NodeConfig } from "../../src/node/node-config";
 import type { TimerHandle } from "../../src/ports/clock";
 import type { NetEndpoint } from "../../src/ports/net";
 import type { Runtime } from "../../src/ports/runtime";
@@ -40,7 +40,7 @@ export class NodeWorld {
     return this.nowMs;
   }
 
-  addNode(id: string, bootstrapVoters: readonly string[]): BlixardNode {
+  addNode(id: string, bootstrapVoters: readonly string[], overrides: Partial<NodeConfig> = {}): BlixardNode {
     const disk = this.disks.get(id) ?? new MemoryDisk();
     this.disks.set(id, disk);
     const runtime: Runtime = {
@@ -52,7 +52,7 @@ export class NodeWorld {
       spawner: { spawn: () => ({ processId: "none", stop: () => {}, kill: () => {} }) },
       tracer: { event: () => {}, warn: () => {} },
     };
-    const node = new BlixardNode(runtime, { ...defaultNodeConfig(id, bootstrapVoters), electionTimeoutTicks: 10, tickIntervalMs: 10 });
+    const node = new BlixardNode(runtime, { ...defaultNodeConfig(id, bootstrapVoters), electionTimeoutTicks: 10, tickIntervalMs: 10, ...overrides });
     this.nodes.set(id, node);
     const started = node.start();
     if (!started.ok && started.error.code !== "storage-corrupt") throw new Error(`start ${id}: ${started.error.message}`);

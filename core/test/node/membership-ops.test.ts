@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { MembershipChangeResult, TransferResult } from "../../src/node/membership-ops";
+import type { ConfigView, MembershipChangeResult, TransferResult } from "../../src/node/membership-ops";
 import { promoteCatchUpEntriesMax } from "../../src/node/membership-ops";
 import type { NodeStatusView } from "../../src/node/node-status";
 import { defaultClientOps } from "../../src/protocol/client-ops";
@@ -7,6 +7,8 @@ import { NodeWorld, TestClient, type Answer } from "./harness";
 
 const VOTERS = ["n1", "n2", "n3"];
 const membership = (type: string, nodeId: string) => ({ module: "membership", command: { type, nodeId } });
+const conditional = (type: string, nodeId: string, ifConfigIndex: number) => ({ module: "membership", command: { type, nodeId, ifConfigIndex } });
+const showConfig = { module: "membership", command: { type: "show-config" } };
 
 function resultOf<T>(answer: Answer): T {
   if (!answer.ok) throw new Error(`expected success, got ${answer.error.code}: ${answer.error.message}`);
@@ -126,9 +128,68 @@ describe("membership ops", () => {
     expect(status?.role).toBe("leader");
   });
 
+  it("a change names its configuration (ifConfigIndex): a late copy of a remove after remove, re-add and promote is refused", () => {
+    const { world, leader, follower, client } = cluster();
+    const victim = VOTERS.find((id) => id !== leader && id !== follower) ?? "";
+    const shown = resultOf<ConfigView>(client.ask(follower, showConfig, { write: true }));
+    expect(shown).toMatchObject({ type: "show-config", configIndex: 0, leaderId: leader, config: { voters: VOTERS } });
+    const removeOp = conditional("remove", victim, shown.configIndex);
+    const removed = resultOf<MembershipChangeResult>(client.ask(follower, removeOp, { write: true }));
+    expect(removed).toMatchObject({ changed: true, configIndex: removed.index });
+    const added = resultOf<MembershipChangeResult>(client.ask(leader, conditional("add-learner", victim, removed.configIndex), { write: true }));
+    world.runFor(500);
+    const promoted = resultOf<MembershipChangeResult>(client.ask(leader, conditional("promote", victim, added.configIndex), { write: true }));
+    expect(promoted.config.voters).toContain(victim);
+    // The same remove again, as a replayed or late-delivered copy would bring it: the voter set is as it was, the configuration is not.
+    const replayed = client.ask(follower, removeOp, { write: true });
+    expect(errorCode(replayed)).toBe("config-changed");
+    expect(replayed.ok ? "" : replayed.error.message).toContain(`made at index ${shown.configIndex}, and the one in force was made at index ${promoted.configIndex}`);
+    world.runFor(200);
+    for (const id of VOTERS) expect(world.nodes.get(id)?.nodeStatus()).toMatchObject({ config: { voters: VOTERS }, configIndex: promoted.configIndex });
+    // An idempotent no-op stays an answer whatever the index: nothing would change.
+    expect(resultOf<MembershipChangeResult>(client.ask(leader, conditional("add-learner", victim, 0), { write: true }))).toMatchObject({ changed: false, configIndex: promoted.configIndex });
+  });
+
+  it("answers about committed configurations only: show-config and changes wait while a change is uncommitted", () => {
+    const { leader, client } = cluster();
+    const first = client.send(leader, membership("add-learner", "n6"), { write: true });
+    const shown = client.send(leader, showConfig, { write: true });
+    const noop = client.send(leader, membership("add-learner", "n2"), { write: true });
+    expect(errorCode(client.waitFor(shown))).toBe("config-change-pending");
+    expect(errorCode(client.waitFor(noop))).toBe("config-change-pending");
+    const added = resultOf<MembershipChangeResult>(client.waitFor(first));
+    expect(resultOf<ConfigView>(client.ask(leader, showConfig, { write: true })).configIndex).toBe(added.index);
+  });
+
+  it("names a configuration the same way on every node across compaction, snapshot install and restart", () => {
+    const world = new NodeWorld();
+    const small = { snapshotThresholdEntries: 16 };
+    for (const id of VOTERS) world.addNode(id, VOTERS, small);
+    const leader = world.electLeader().nodeId;
+    world.runFor(100);
+    const client = new TestClient(world);
+    const added = resultOf<MembershipChangeResult>(client.ask(leader, membership("add-learner", "n4"), { write: true }));
+    for (let i = 0; i < 80; i++) client.ask(leader, { module: "kv", command: { type: "put", key: `k${i % 7}`, value: `${i}` } }, { write: true });
+    world.runFor(200);
+    const leaderStatus = world.nodes.get(leader)?.nodeStatus();
+    expect(leaderStatus?.firstIndex).toBeGreaterThan(added.index + 1); // the config entry itself is compacted away
+    expect(leaderStatus?.configIndex).toBe(added.index);
+    // n4 starts only now, so it can only catch up from a snapshot.
+    world.addNode("n4", [], small);
+    world.runFor(1_000);
+    expect(world.nodes.get("n4")?.nodeStatus()).toMatchObject({ role: "learner", configIndex: added.index });
+    world.nodes.get("n4")?.stop();
+    world.addNode("n4", [], small);
+    world.runFor(200);
+    expect(world.nodes.get("n4")?.nodeStatus().configIndex).toBe(added.index);
+    expect(resultOf<ConfigView>(client.ask("n4", showConfig, { write: true })).configIndex).toBe(added.index);
+  });
+
   it("validates commands strictly", () => {
     const ops = defaultClientOps();
     expect(ops.validate(membership("promote", "n4")).ok).toBe(true);
+    expect(ops.validate(conditional("remove", "n4", 12)).ok).toBe(true);
+    expect(ops.validate(showConfig).ok).toBe(true);
     expect(ops.isReadOnly(membership("remove", "n4"))).toBe(false);
     expect(ops.usesSession(membership("remove", "n4"))).toBe(false);
     expect(ops.usesSession({ module: "kv", command: { type: "put", key: "k", value: "v" } })).toBe(true);
@@ -138,6 +199,11 @@ describe("membership ops", () => {
       { type: "remove", nodeId: "" },
       { type: "remove", nodeId: "x".repeat(500) },
       { type: "remove", nodeId: "n1", force: true },
+      { type: "remove", nodeId: "n1", ifConfigIndex: -1 },
+      { type: "remove", nodeId: "n1", ifConfigIndex: 1.5 },
+      { type: "remove", nodeId: "n1", ifConfigIndex: "7" },
+      { type: "transfer-leadership", nodeId: "n1", ifConfigIndex: 3 },
+      { type: "show-config", nodeId: "n1" },
       "remove n1",
     ];
     for (const command of cases) {

@@ -47,7 +47,7 @@ describe("binary raft frames", () => {
   it("hot messages are binary; snapshot chunks stay JSON", () => {
     expect(bodyOf(encodeWire(raft(append)))[0]).toBe(binaryRaftTag);
     const chunk: RaftMessage = {
-      type: "snapshot", from: "n1", to: "n2", term: 2, meta: { index: 5, term: 1, config: { voters: ["n1", "n2"], learners: [], votersOutgoing: [] } },
+      type: "snapshot", from: "n1", to: "n2", term: 2, meta: { index: 5, term: 1, config: { voters: ["n1", "n2"], learners: [], votersOutgoing: [] }, configIndex: 0 },
       offset: 0, totalBytes: 2, data: "{}", done: true,
     };
     expect(String.fromCharCode(bodyOf(encodeWire(raft(chunk)))[0]!)).toBe("{");

@@ -26,7 +26,7 @@ export function arbitraryMessage(ids: string[], to?: string, maxTerm = 1000, max
         fc.record({ type: fc.constant("heartbeat" as const), from: fc.constant(from), to: fc.constant(to), term: fc.constant(term), commit: idx, context: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: null }), round: idx }),
         fc.record({ type: fc.constant("heartbeat-response" as const), from: fc.constant(from), to: fc.constant(to), term: fc.constant(term), context: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: null }), round: idx }),
         fc.tuple(fc.string({ maxLength: 30 }), fc.nat({ max: 30 }), config).map(([data, offset, cfg]): RaftMessage => ({
-          type: "snapshot", from, to, term, meta: { index: 7, term: 1, config: cfg }, offset, totalBytes: offset + data.length, data, done: true,
+          type: "snapshot", from, to, term, meta: { index: 7, term: 1, config: cfg, configIndex: 0 }, offset, totalBytes: offset + data.length, data, done: true,
         })),
         fc.record({ type: fc.constant("snapshot-response" as const), from: fc.constant(from), to: fc.constant(to), term: fc.constant(term), snapshotIndex: idx, snapshotTerm: idx, nextOffset: idx, accepted: fc.boolean() }),
         fc.constant<RaftMessage>({ type: "timeout-now", from, to, term }),

@@ -67,6 +67,10 @@ describe("parseRaftMessage", () => {
         { type: "snapshot", from: "a", to: "b", term: 2, meta: { index: 1, term: 1, config: { voters: ["a"], learners: [], votersOutgoing: [] } }, offset: 4, totalBytes: 5, data: "xy", done: true },
         "runs past 'totalBytes'",
       ],
+      [
+        { type: "snapshot", from: "a", to: "b", term: 2, meta: { index: 4, term: 1, config: { voters: ["a"], learners: [], votersOutgoing: [] }, configIndex: 5 }, offset: 0, totalBytes: 1, data: "x", done: true },
+        "'meta.configIndex' 5 is above the snapshot index 4",
+      ],
     ];
     for (const [value, expected] of cases) expect(rejectionOf(value)).toContain(expected);
   });

@@ -22,7 +22,7 @@ describe("snapshots and log compaction", () => {
     for (let i = 0; i < 5; i++) net.propose("a", `x${i}`);
     net.deliverAll();
     const applied = net.raft("a").status().appliedIndex;
-    const bad = net.raft("a").compact({ meta: { index: applied + 1, term: 1, config: net.raft("a").status().config }, data: "" });
+    const bad = net.raft("a").compact({ meta: { index: applied + 1, term: 1, config: net.raft("a").status().config, configIndex: 0 }, data: "" });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.code).toBe("compact-beyond-applied");
     const snapshot = net.compact("a");
@@ -68,7 +68,7 @@ describe("snapshots and log compaction", () => {
 
   it("a follower rejects an out-of-order chunk and tells the leader where to resume", () => {
     const net = new Network(["a", "b", "c"]);
-    const meta = { index: 10, term: 2, config: { voters: ["a", "b", "c"], learners: [], votersOutgoing: [] } };
+    const meta = { index: 10, term: 2, config: { voters: ["a", "b", "c"], learners: [], votersOutgoing: [] }, configIndex: 0 };
     const image = JSON.stringify([[10, "2/normal/x"]]); // the test state machine's image format
     const part = Math.ceil(image.length / 3);
     const piece = (offset: number) => image.slice(offset, offset + part);

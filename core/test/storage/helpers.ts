@@ -18,7 +18,7 @@ export function entries(from: number, to: number, term: number): Entry[] {
 }
 
 export function snapshot(index: number, term: number, data = `image@${index}`): Snapshot {
-  return { meta: { index, term, config: CONFIG }, data };
+  return { meta: { index, term, config: CONFIG, configIndex: 0 }, data };
 }
 
 export function hardState(term: number, commit: number, votedFor: string | null = "n1"): HardState {

@@ -80,7 +80,7 @@ export function planOp(m: Model, choice: OpChoice): PlannedOp {
   if (kind === 5) {
     const index = floor + 1 + (a % Math.max(3, last - floor + 2));
     const matchTerm = b % 2 === 0 && index <= last ? termAt(m, index) : undefined;
-    const snapshot: Snapshot = { meta: { index, term: matchTerm ?? term, config: CONFIG }, data: `installed@${index}:${c}` };
+    const snapshot: Snapshot = { meta: { index, term: matchTerm ?? term, config: CONFIG, configIndex: 0 }, data: `installed@${index}:${c}` };
     const keepsSuffix = termAt(m, index) === snapshot.meta.term;
     const start = keepsSuffix ? last + 1 : index + 1;
     const newEntries = makeEntries(start, c % 3);
@@ -89,7 +89,7 @@ export function planOp(m: Model, choice: OpChoice): PlannedOp {
   if (kind <= 7) {
     if (commit <= base) return { type: "skip" };
     const index = base + 1 + (a % (commit - base));
-    return { type: "compact", snapshot: { meta: { index, term: termAt(m, index) as number, config: CONFIG }, data: `app@${index}:${c}` } };
+    return { type: "compact", snapshot: { meta: { index, term: termAt(m, index) as number, config: CONFIG, configIndex: 0 }, data: `app@${index}:${c}` } };
   }
   if (kind === 8) return { type: "persist", input: { hardState: { term, votedFor, commit: commit + (a % (last - commit + 1)) } } };
   return { type: "reopen" };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryDisk } from "../../src/ports/testing/memory-disk";
 import { encodeFrame, readFrameAt } from "../../src/storage/framing";
 import { encodeHardStateFrame, encodeLogRecordFrame, LOG_RECORD_TAG } from "../../src/storage/record-binary";
-import { decodeHardState, decodeLogRecord, encodeHardState, encodeLogRecord, type LogRecord } from "../../src/storage/records";
+import { decodeHardState, decodeLogRecord, decodeSnapshot, encodeHardState, encodeLogRecord, encodeSnapshot, type LogRecord } from "../../src/storage/records";
 import { HARD_STATE_FILE } from "../../src/storage/segments";
 import { entries, expectOk, hardState, openOk } from "./helpers";
 
@@ -66,5 +66,15 @@ describe("binary storage records", () => {
     const reopened = openOk(disk);
     expect(reopened.recovered.entries).toEqual([...entries(1, 5, 1), ...entries(6, 8, 2)]);
     expect(reopened.recovered.hardState).toEqual(hardState(2, 5));
+  });
+
+  it("a snapshot record keeps the index of the config entry that made its config; older records without one name it by their own index", () => {
+    const config = { voters: ["n1", "n2"], learners: ["n3"], votersOutgoing: [] };
+    const snapshot = { meta: { index: 40, term: 3, config, configIndex: 17 }, data: "image" };
+    expect(decodeSnapshot(encodeSnapshot(snapshot))).toEqual({ ok: true, value: snapshot });
+    const legacy = new TextEncoder().encode(JSON.stringify({ index: 40, term: 3, config, data: "image" }));
+    expect(decodeSnapshot(legacy)).toEqual({ ok: true, value: { ...snapshot, meta: { ...snapshot.meta, configIndex: 40 } } });
+    const ahead = new TextEncoder().encode(JSON.stringify({ index: 40, term: 3, config, configIndex: 41, data: "image" }));
+    expect(decodeSnapshot(ahead)).toEqual({ ok: false, problem: expect.stringMatching(/configIndex must be an entry index at most the snapshot's 40/) as unknown as string });
   });
 });

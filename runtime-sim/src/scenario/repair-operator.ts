@@ -2,8 +2,9 @@ import {
   ClusterClient,
   defaultClusterClientConfig,
   type ClientOutcome,
+  type ConfigChangeCommandType,
+  type ConfigView,
   type MembershipChangeResult,
-  type MembershipCommandType,
   type TransferResult,
 } from "@blixard/core";
 import type { Simulation } from "../simulation";
@@ -34,6 +35,13 @@ import type { BlixardCluster } from "./blixard-cluster";
  *   learner was added in T_r it first moves leadership to another voter
  *   (which starts a new term), and the promoting leader's progress for the
  *   node comes only from acks of its own term — all from the new incarnation.
+ *
+ * Every change names the configuration it was decided on (ifConfigIndex):
+ * membership changes are sessionless, and a late or replayed copy of this
+ * repair's "remove" would otherwise take the node out again after it was
+ * re-added and promoted. The operator learns the index from show-config and
+ * from each change's answer, and reads it again when the leader answers
+ * config-changed.
  */
 export interface RepairOperatorConfig {
   /** How often the operator looks at the cluster. */
@@ -56,6 +64,8 @@ interface Repair {
   /** Highest term an answer has shown since: promotion waits until it exceeds removedInTerm. */
   termSeen: number;
   voters: readonly string[];
+  /** The configuration the next change is decided on (null: read it first). */
+  configIndex: number | null;
   transferAttempts: number;
   notBeforeMs: number;
 }
@@ -116,7 +126,7 @@ export class RepairOperator {
     if (nodeId === undefined) return null;
     this.stats.repairsStarted++;
     this.trace("repair.start", nodeId, `refused: ${this.cluster.refusedNodes().get(nodeId)?.slice(0, 120) ?? "?"}`);
-    this.current = { nodeId, step: "remove", removedInTerm: 0, termSeen: 0, voters: [], transferAttempts: 0, notBeforeMs: now };
+    this.current = { nodeId, step: "remove", removedInTerm: 0, termSeen: 0, voters: [], configIndex: null, transferAttempts: 0, notBeforeMs: now };
     return this.current;
   }
 
@@ -169,14 +179,26 @@ export class RepairOperator {
     });
   }
 
-  private membership(repair: Repair, type: MembershipCommandType, nodeId: string, done: (result: MembershipChangeResult) => void): void {
-    this.client.submit({ module: "membership", command: { type, nodeId } }, (outcome: ClientOutcome) => {
+  private membership(repair: Repair, type: ConfigChangeCommandType, nodeId: string, done: (result: MembershipChangeResult) => void): void {
+    const ifConfigIndex = repair.configIndex;
+    if (ifConfigIndex === null) return this.readConfig(repair);
+    this.client.submit({ module: "membership", command: { type, nodeId, ifConfigIndex } }, (outcome: ClientOutcome) => {
       if (outcome.kind === "failed") {
         // The learner vanished from the configuration (removed again elsewhere): add it again.
         if (type === "promote" && outcome.error.code === "unknown-node") repair.step = "add";
+        if (outcome.error.code === "config-changed") repair.configIndex = null;
         return this.retry(repair, `${type}: ${outcome.error.code}: ${outcome.error.message}`);
       }
-      done(outcome.result as MembershipChangeResult);
+      const result = outcome.result as MembershipChangeResult;
+      repair.configIndex = result.configIndex;
+      done(result);
+    });
+  }
+
+  private readConfig(repair: Repair): void {
+    this.client.submit({ module: "membership", command: { type: "show-config" } }, (outcome: ClientOutcome) => {
+      if (outcome.kind === "failed") return this.retry(repair, `show-config: ${outcome.error.code}: ${outcome.error.message}`);
+      repair.configIndex = (outcome.result as ConfigView).configIndex;
     });
   }
 

@@ -30,8 +30,8 @@ const fieldsOf: Partial<Record<RaftMessageType, readonly Field[]>> = {
   vote: [["lastLogIndex", "num"], ["lastLogTerm", "num"], ["leadershipTransfer", "bool"]],
   "pre-vote-response": [["granted", "bool"]],
   "vote-response": [["granted", "bool"]],
-  append: [["prevLogIndex", "num"], ["prevLogTerm", "num"], ["commit", "num"], ["entries", "entries"]],
-  "append-response": [["success", "bool"], ["matchIndex", "num"], ["rejectIndex", "num"], ["hintIndex", "num"], ["hintTerm", "num"]],
+  append: [["prevLogIndex", "num"], ["prevLogTerm", "num"], ["commit", "num"], ["round", "num"], ["entries", "entries"]],
+  "append-response": [["success", "bool"], ["matchIndex", "num"], ["rejectIndex", "num"], ["hintIndex", "num"], ["hintTerm", "num"], ["round", "num"]],
   heartbeat: [["commit", "num"], ["context", "nstr"], ["round", "num"]],
   "heartbeat-response": [["context", "nstr"], ["round", "num"]],
   "snapshot-response": [["snapshotIndex", "num"], ["snapshotTerm", "num"], ["nextOffset", "num"], ["accepted", "bool"]],
@@ -124,14 +124,16 @@ function readBody(type: RaftMessageType, from: string, to: string, term: number,
       const prevLogIndex = r.num("prevLogIndex");
       const prevLogTerm = r.num("prevLogTerm");
       const commit = r.num("commit");
-      return { type, from, to, term, prevLogIndex, prevLogTerm, commit, entries: readEntries(r, maxEntries) };
+      const round = r.num("round");
+      return { type, from, to, term, prevLogIndex, prevLogTerm, commit, round, entries: readEntries(r, maxEntries) };
     }
     case "append-response": {
       const success = r.bool("success");
       const matchIndex = r.num("matchIndex");
       const rejectIndex = r.num("rejectIndex");
       const hintIndex = r.num("hintIndex");
-      return { type, from, to, term, success, matchIndex, rejectIndex, hintIndex, hintTerm: r.num("hintTerm") };
+      const hintTerm = r.num("hintTerm");
+      return { type, from, to, term, success, matchIndex, rejectIndex, hintIndex, hintTerm, round: r.num("round") };
     }
     case "heartbeat": {
       const commit = r.num("commit");

@@ -29,7 +29,11 @@
  * (reject hint = term and index, both sides skip whole terms); commit only by
  * counting replicas of current-term entries (§5.4.2, a noop is appended on
  * election); lazy commit propagation (a new commit index rides on the next
- * append, or the next leader tick sends it: no extra round per write);
+ * append, or a leader tick sends it: no extra round per write); no heartbeats
+ * to a follower that was sent an append since the last round (appends carry
+ * the heartbeat round and their acks echo it, so they renew the read lease and
+ * check-quorum; every follower still hears from the leader at least every
+ * second heartbeat interval);
  * ReadIndex linearizable reads confirmed by a heartbeat round, only once the
  * leader committed in its term; optional lease reads (read-lease.ts: no round
  * while a quorum's timed heartbeat acknowledgement holds, shrunk by the stated

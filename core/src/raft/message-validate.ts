@@ -117,8 +117,8 @@ const bodyFields: Record<RaftMessageType, readonly string[]> = {
   vote: ["lastLogIndex", "lastLogTerm", "leadershipTransfer"],
   "pre-vote-response": ["granted"],
   "vote-response": ["granted"],
-  append: ["prevLogIndex", "prevLogTerm", "commit", "entries"],
-  "append-response": ["success", "matchIndex", "rejectIndex", "hintIndex", "hintTerm"],
+  append: ["prevLogIndex", "prevLogTerm", "commit", "round", "entries"],
+  "append-response": ["success", "matchIndex", "rejectIndex", "hintIndex", "hintTerm", "round"],
   heartbeat: ["commit", "context", "round"],
   "heartbeat-response": ["context", "round"],
   snapshot: ["meta", "offset", "totalBytes", "data", "done"],
@@ -153,6 +153,7 @@ function checkBody(type: RaftMessageType, o: Obj, head: { from: string; to: stri
       const prevLogTerm = uint(o, "prevLogTerm", "");
       if (prevLogTerm > head.term) fail(`'prevLogTerm' ${prevLogTerm} is above the message term ${head.term}`);
       uint(o, "commit", "");
+      uint(o, "round", "");
       checkEntries(o, prevLogIndex, head.term);
       break;
     }
@@ -162,6 +163,7 @@ function checkBody(type: RaftMessageType, o: Obj, head: { from: string; to: stri
       uint(o, "rejectIndex", "");
       uint(o, "hintIndex", "");
       uint(o, "hintTerm", "");
+      uint(o, "round", "");
       break;
     case "heartbeat":
       uint(o, "commit", "");

@@ -34,6 +34,13 @@ export interface AppendRequest extends MessageBase {
   readonly prevLogTerm: number;
   /** Leader's commit index. */
   readonly commit: number;
+  /**
+   * The leader's latest heartbeat round when this left, echoed in the
+   * response: an acknowledged append renews the read lease like a heartbeat
+   * (it resets the follower's election timer too), so a streaming follower
+   * needs no separate heartbeats (read-lease.ts, replication.ts).
+   */
+  readonly round: number;
   /** Contiguous, starting at prevLogIndex + 1; may be empty. */
   readonly entries: readonly Entry[];
 }
@@ -49,6 +56,8 @@ export interface AppendResponse extends MessageBase {
   readonly hintIndex: number;
   /** On rejection: the follower's term at hintIndex (0 if unknown). */
   readonly hintTerm: number;
+  /** The round of the append this answers; 0 when it answers none of the receiver's term (a stale-term reply). */
+  readonly round: number;
 }
 
 export interface HeartbeatRequest extends MessageBase {

@@ -20,6 +20,8 @@ export class Progress {
   recentActive = false;
   /** Highest commit index any message to this follower carried (lazy commit propagation). */
   sentCommit = 0;
+  /** The heartbeat round the latest append to this follower carried (0: none yet). */
+  appendRound = 0;
   /** Send time (leader's monotonic ms) of the latest heartbeat round this follower echoed (read-lease.ts). */
   leaseAckMs = Number.NEGATIVE_INFINITY;
   /** Snapshot state: the transfer in progress. */

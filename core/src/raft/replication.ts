@@ -35,9 +35,11 @@ export function maybeSendAppend(r: RaftCore, to: NodeId, sendIfEmpty: boolean): 
   const entries = r.log.slice(pr.next, r.cfg.maxEntriesPerAppend, r.cfg.maxBytesPerAppend);
   if (entries.length === 0 && !sendIfEmpty) return false;
   const commit = r.log.committed;
-  r.send({ type: "append", from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, commit, entries });
+  const round = r.heartbeatRound;
+  r.send({ type: "append", from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, commit, round, entries });
   pr.sentAppend(prevLogIndex + entries.length, entries.length);
   if (commit > pr.sentCommit) pr.sentCommit = commit;
+  pr.appendRound = round;
   return true;
 }
 
@@ -46,10 +48,26 @@ export function broadcastAppend(r: RaftCore): void {
   for (const id of r.progress.keys()) maybeSendAppend(r, id, true);
 }
 
-/** Heartbeats carry commit only up to what each follower is known to hold, plus an optional ReadIndex context. */
+/**
+ * Heartbeats carry commit only up to what each follower is known to hold,
+ * plus an optional ReadIndex context.
+ *
+ * A follower that was sent an append since the previous round needs no
+ * heartbeat in this one: the append reset its election timer, and its ack
+ * echoes the round it carried, renewing the read lease and check-quorum's
+ * activity mark just as a heartbeat's would. It still gets one when the round
+ * carries a ReadIndex context, when its pipeline is stalled (a heartbeat's
+ * answer is what lets one more append out) or when it has not been sent the
+ * commit index. So a follower hears from the leader at least every second
+ * heartbeat interval, well inside an election timeout (raft-config.ts).
+ */
 export function sendHeartbeats(r: RaftCore, context: string | null): void {
+  const previous = r.heartbeatRound;
   const round = startHeartbeatRound(r);
   for (const [to, pr] of r.progress) {
+    if (context === null && previous > 0 && pr.appendRound === previous && pr.state === "replicate" && !pr.isPaused()) {
+      continue;
+    }
     const commit = Math.min(pr.match, r.log.committed);
     r.send({ type: "heartbeat", from: r.id, to, term: r.term, commit, context, round });
     if (commit > pr.sentCommit) pr.sentCommit = commit;
@@ -85,6 +103,8 @@ export function handleAppendResponse(r: RaftCore, m: AppendResponse): Result<voi
   const pr = r.progress.get(m.from);
   if (pr === undefined) return ok(undefined);
   pr.recentActive = true;
+  // Accepted or not, the append reached the follower in our term and reset its election timer.
+  recordLeaseAck(r, m.from, m.round);
   if (!m.success) {
     // Fast backtracking: skip every entry of a term the follower cannot hold.
     const hintIndex = Math.min(m.hintIndex, r.log.lastIndex());
@@ -130,15 +150,15 @@ export function handleHeartbeatResponse(r: RaftCore, m: HeartbeatResponse): Resu
   return ok(undefined);
 }
 
-function respondAppend(r: RaftCore, to: NodeId, fields: Pick<AppendResponse, "success" | "matchIndex" | "rejectIndex" | "hintIndex" | "hintTerm">): void {
+function respondAppend(r: RaftCore, to: NodeId, round: number, fields: Pick<AppendResponse, "success" | "matchIndex" | "rejectIndex" | "hintIndex" | "hintTerm">): void {
   const { success, matchIndex, rejectIndex, hintIndex, hintTerm } = fields;
-  r.send({ type: "append-response", from: r.id, to, term: r.term, success, matchIndex, rejectIndex, hintIndex, hintTerm });
+  r.send({ type: "append-response", from: r.id, to, term: r.term, success, matchIndex, rejectIndex, hintIndex, hintTerm, round });
 }
 
 /** AppendEntries receiver (§5.3). */
 export function handleAppend(r: RaftCore, m: AppendRequest): Result<void> {
   if (m.prevLogIndex < r.log.committed) {
-    respondAppend(r, m.from, { success: true, matchIndex: r.log.committed, rejectIndex: 0, hintIndex: 0, hintTerm: 0 });
+    respondAppend(r, m.from, m.round, { success: true, matchIndex: r.log.committed, rejectIndex: 0, hintIndex: 0, hintTerm: 0 });
     return ok(undefined);
   }
   const result = r.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries);
@@ -152,12 +172,12 @@ export function handleAppend(r: RaftCore, m: AppendRequest): Result<void> {
   }
   if (result === "mismatch") {
     const hint = r.log.findConflictByTerm(Math.min(m.prevLogIndex, r.log.lastIndex()), m.prevLogTerm);
-    respondAppend(r, m.from, { success: false, matchIndex: 0, rejectIndex: m.prevLogIndex, hintIndex: hint.index, hintTerm: hint.term });
+    respondAppend(r, m.from, m.round, { success: false, matchIndex: 0, rejectIndex: m.prevLogIndex, hintIndex: hint.index, hintTerm: hint.term });
     return ok(undefined);
   }
   if (result.truncated || m.entries.some((e) => e.kind === "config")) recomputeConfig(r);
   r.log.commitTo(Math.min(m.commit, result.lastNewIndex));
-  respondAppend(r, m.from, { success: true, matchIndex: result.lastNewIndex, rejectIndex: 0, hintIndex: 0, hintTerm: 0 });
+  respondAppend(r, m.from, m.round, { success: true, matchIndex: result.lastNewIndex, rejectIndex: 0, hintIndex: 0, hintTerm: 0 });
   return ok(undefined);
 }
 
@@ -169,5 +189,5 @@ export function handleHeartbeat(r: RaftCore, m: HeartbeatRequest): Result<void> 
 
 /** A stale leader or candidate learns our higher term from this and steps down. */
 export function respondStaleTerm(r: RaftCore, to: NodeId): void {
-  respondAppend(r, to, { success: false, matchIndex: 0, rejectIndex: 0, hintIndex: 0, hintTerm: 0 });
+  respondAppend(r, to, 0, { success: false, matchIndex: 0, rejectIndex: 0, hintIndex: 0, hintTerm: 0 });
 }

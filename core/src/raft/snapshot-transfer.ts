@@ -104,7 +104,7 @@ function respondChunk(r: RaftCore, m: SnapshotChunk, nextOffset: number, accepte
 }
 
 function respondInstalled(r: RaftCore, to: NodeId, matchIndex: number): void {
-  r.send({ type: "append-response", from: r.id, to, term: r.term, success: true, matchIndex, rejectIndex: 0, hintIndex: 0, hintTerm: 0 });
+  r.send({ type: "append-response", from: r.id, to, term: r.term, success: true, matchIndex, rejectIndex: 0, hintIndex: 0, hintTerm: 0, round: 0 });
 }
 
 /** Follower: assemble chunks strictly in order; install when the last one arrives. */

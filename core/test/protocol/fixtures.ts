@@ -18,6 +18,7 @@ export const validMessages: Array<[WireMessage, string]> = [
         prevLogIndex: 4,
         prevLogTerm: 2,
         commit: 4,
+        round: 7,
         entries: [
           { index: 5, term: 3, kind: "noop", data: "" },
           { index: 6, term: 3, kind: "normal", data: '{"module":"kv","proposedAtMs":1,"command":{"type":"delete","key":"k"}}' },

@@ -9,7 +9,7 @@ const ids = ["n1", "n2", "n3", "nøde-ü"];
 const bodyOf = (frame: Uint8Array) => frame.subarray(wireChecksumBytes);
 const raft = (msg: RaftMessage) => ({ v: 1 as const, kind: "raft" as const, msg });
 const append: RaftMessage = {
-  type: "append", from: "n1", to: "n2", term: 4, prevLogIndex: 9, prevLogTerm: 3, commit: 8,
+  type: "append", from: "n1", to: "n2", term: 4, prevLogIndex: 9, prevLogTerm: 3, commit: 8, round: 12,
   entries: [{ index: 10, term: 4, kind: "normal", data: '{"k":"välue ✓"}' }, { index: 11, term: 4, kind: "noop", data: "" }],
 };
 

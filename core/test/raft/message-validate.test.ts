@@ -12,6 +12,7 @@ const append = (over: Record<string, unknown> = {}): Record<string, unknown> => 
   prevLogIndex: 4,
   prevLogTerm: 2,
   commit: 4,
+  round: 3,
   entries: [{ index: 5, term: 3, kind: "normal", data: "x" }],
   ...over,
 });
@@ -137,7 +138,7 @@ describe("parseFreshRaftMessage", () => {
   });
 
   it("parseRaftMessage's result shares nothing with its input", () => {
-    const input = { type: "append", from: "n1", to: "n2", term: 2, prevLogIndex: 0, prevLogTerm: 0, commit: 0, entries: [{ index: 1, term: 2, kind: "noop", data: "" }] };
+    const input = { type: "append", from: "n1", to: "n2", term: 2, prevLogIndex: 0, prevLogTerm: 0, commit: 0, round: 0, entries: [{ index: 1, term: 2, kind: "noop", data: "" }] };
     const parsed = parseRaftMessage(input);
     if (!parsed.ok || parsed.value.type !== "append") throw new Error("expected an append");
     expect(parsed.value).not.toBe(input);

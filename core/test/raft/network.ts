@@ -256,9 +256,16 @@ export class Network {
   }
 
   /** Followers learn a new commit index lazily: one leader tick sends it to those that have not heard. */
+  /**
+   * Let an idle leader tell its followers the commit index: two ticks, as a
+   * follower it streamed appends to since the last heartbeat round skips the
+   * next round and hears at the one after (replication.ts, sendHeartbeats).
+   */
   propagateCommit(leader: NodeId): void {
-    this.tick(leader);
-    this.deliverAll();
+    for (let i = 0; i < 2; i++) {
+      this.tick(leader);
+      this.deliverAll();
+    }
   }
 
   leaders(): NodeId[] {

@@ -121,4 +121,37 @@ describe("lease reads (thesis §6.4.1)", () => {
     const zero = validateRaftConfig({ ...(base as object), checkQuorum: true, leaseReads: { leaseMs: 0, nowMs: () => 0 } } as never);
     expect(zero.ok ? "" : zero.error.message).toMatch(/leaseMs.*positive/);
   });
+
+  it("a follower streaming appends gets no heartbeats: its acks renew the lease and check-quorum; heartbeats return when the appends stop", () => {
+    const { net, advance, leader: a, others } = leaseNetwork();
+    advance(2);
+    const term = net.raft(a).status().term;
+    const heartbeatsFromLeader = () => net.delivered.filter((m) => m.type === "heartbeat" && m.from === a).length;
+    const roundsEchoed: number[] = [];
+    // Three election timeouts of steady writes, one per tick.
+    net.propose(a, "w0");
+    net.deliverAll();
+    advance(1);
+    net.deliverAll();
+    const before = heartbeatsFromLeader();
+    for (let i = 1; i <= 30; i++) {
+      net.propose(a, `w${i}`);
+      net.deliverAll();
+      advance(1);
+      net.deliverAll();
+    }
+    for (const m of net.delivered) if (m.type === "append-response" && m.to === a) roundsEchoed.push(m.round);
+    expect(heartbeatsFromLeader()).toBe(before);
+    // The appends carried the rounds forward, so the acks kept timing the lease.
+    expect(Math.max(...roundsEchoed)).toBeGreaterThanOrEqual(30);
+    expect(net.raft(a).status()).toMatchObject({ role: "leader", term });
+    for (const id of others) expect(net.raft(id).status()).toMatchObject({ role: "follower", term, leaderId: a });
+    const commit = net.raft(a).status().commitIndex;
+    expect(net.raft(a).readIndex("lease-after-streaming").ok).toBe(true);
+    net.processReady(a);
+    expect(net.node(a).readStates).toEqual([{ requestId: "lease-after-streaming", index: commit }]);
+    // Idle again: the round after next goes out as heartbeats to both followers.
+    advance(2);
+    expect(heartbeatsFromLeader()).toBeGreaterThanOrEqual(before + others.length);
+  });
 });

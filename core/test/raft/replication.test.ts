@@ -68,7 +68,7 @@ describe("lazy commit propagation", () => {
     net.deliverAll();
     expect(net.raft("b").status().commitIndex).toBe(first.index);
     expect(appendsFromLeader(net).length).toBe(before + 2);
-    // An idle leader tells the followers at its next tick, once.
+    // An idle leader tells the followers within two ticks (see Network.propagateCommit), once.
     net.propagateCommit("a");
     for (const id of ["b", "c"]) expect(net.raft(id).status().commitIndex).toBe(second.index);
     const settled = appendsFromLeader(net).length;
@@ -170,7 +170,7 @@ describe("acknowledgements the follower did not make", () => {
     const last = net.raft("a").status().lastIndex;
     expect(net.raft("c").status().lastIndex).toBeLessThan(last);
     // As if an ack from an earlier life of c were replayed: c never held these entries.
-    const forged: AppendResponse = { type: "append-response", from: "c", to: "a", term: net.raft("a").status().term, success: true, matchIndex: last, rejectIndex: 0, hintIndex: 0, hintTerm: 0 };
+    const forged: AppendResponse = { type: "append-response", from: "c", to: "a", term: net.raft("a").status().term, success: true, matchIndex: last, rejectIndex: 0, hintIndex: 0, hintTerm: 0, round: 0 };
     expect(net.raft("a").step(forged).ok).toBe(true);
     expect(net.raft("a").status().progress?.c?.match).toBe(last);
     net.recover();

@@ -26,7 +26,7 @@ describe("robustness: bad or hostile input never crashes a node", () => {
     net.deliverAll();
     const term = net.raft("b").status().term;
     const r = net.raft("b").step({
-      type: "append", from: "a", to: "b", term, prevLogIndex: 0, prevLogTerm: 0, commit: 0,
+      type: "append", from: "a", to: "b", term, prevLogIndex: 0, prevLogTerm: 0, commit: 0, round: 0,
       entries: [{ index: 1, term: 1, kind: "normal", data: "forged" }],
     });
     // prevLogIndex below the commit index is answered with the commit index and changes nothing.

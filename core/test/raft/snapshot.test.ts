@@ -47,7 +47,7 @@ describe("snapshots and log compaction", () => {
     expect(net.node("c").applied).toEqual(net.node("a").applied);
     // Replication continues normally afterwards.
     const { index } = net.propose("a", "after-snapshot");
-    net.tickAll(2);
+    net.tickAll(3);
     expect(net.node("c").appliedIndex).toBe(index);
     expect(net.raft("a").status().progress?.c?.state).toBe("replicate");
   });

@@ -168,9 +168,10 @@ describe("RaftLogStore crash consistency (property)", () => {
           harmless += 1;
         },
       ),
-      { numRuns: 200 },
+      // About 3% of runs flip a bit inside a torn tail: 400 runs make "none at all" a one-in-a-million event, not a flaky test.
+      { numRuns: 400 },
     );
-    expect(detected).toBeGreaterThan(100);
+    expect(detected).toBeGreaterThan(200);
     expect(harmless).toBeGreaterThan(0);
   });
 });

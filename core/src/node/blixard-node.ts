@@ -420,6 +420,8 @@ export class BlixardNode {
       snapshotChunkBytes: c.snapshotChunkBytes,
       random: this.runtime.random,
       leaseReads: c.readMode === "lease" ? { leaseMs: this.leaseMs(), nowMs: () => this.runtime.clock.monotonicMs() } : null,
+      // Whatever this node's read mode: another node may read under a lease this node acknowledged before a restart.
+      voteBlackoutAfterStart: true,
     };
   }
 

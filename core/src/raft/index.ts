@@ -38,7 +38,8 @@
  * leader committed in its term; optional lease reads (read-lease.ts: no round
  * while a quorum's timed heartbeat acknowledgement holds, shrunk by the stated
  * clock-drift bound, given up on transfer and pending config changes, with a
- * vote blackout of one election timeout after every start); chunked
+ * vote blackout of one election timeout after every start, which nodes keep
+ * whatever their own read mode); chunked
  * InstallSnapshot with in-order assembly and bounded resend; leadership
  * transfer via TimeoutNow (proposals refused meanwhile, abandoned after an
  * election timeout); learners; flow-control and backpressure bounds.

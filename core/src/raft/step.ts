@@ -43,8 +43,9 @@ function stepHigherTerm(r: RaftCore, m: RaftMessage): boolean {
     // Leader lease on votes: while we hear from a live leader, ignore campaigns
     // (a partitioned or removed node cannot depose it), unless it is a transfer.
     const heardFromLeader = r.leaderId !== null && r.electionElapsed < r.cfg.electionTimeoutTicks;
-    // With lease reads, a node that just started may have heard from a leader before it went down.
-    const justStarted = r.cfg.leaseReads !== null && r.ticksSinceStart < r.cfg.electionTimeoutTicks;
+    // A node that just started may have acknowledged a leader's read lease before it went down.
+    const blackout = r.cfg.leaseReads !== null || r.cfg.voteBlackoutAfterStart === true;
+    const justStarted = blackout && r.ticksSinceStart < r.cfg.electionTimeoutTicks;
     const inLease = r.cfg.checkQuorum && (heardFromLeader || justStarted);
     if (inLease && !m.leadershipTransfer) return false;
   }

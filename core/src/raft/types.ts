@@ -22,8 +22,16 @@ export interface RaftConfig {
   snapshotChunkBytes: number;
   /** The only randomness raft uses. */
   random: RandomSource;
-  /** Lease reads (read-lease.ts), or null for ReadIndex only. Every node of a cluster must agree. */
+  /** Lease reads (read-lease.ts), or null for ReadIndex only. */
   leaseReads: LeaseReadConfig | null;
+  /**
+   * Refuse votes for an election timeout after every start, as a node with
+   * lease reads does, without reading under a lease itself: a node may have
+   * acknowledged another node's lease before it went down, so with this set a
+   * cluster whose nodes disagree on the read mode stays safe. Nodes set it
+   * always; bare raft tests leave it off for quick elections.
+   */
+  voteBlackoutAfterStart?: boolean;
 }
 
 export interface RaftInitialState {

@@ -16,6 +16,7 @@ import type { Bench, BenchMeasurement } from "../bench";
 const TARGET_VIRTUAL_S_PER_WALL_S = 200;
 const TARGET_OPS_PER_VIRTUAL_S = 100;
 const DURATION_S = 60;
+const THINK_TIME_MS_MEAN = 85;
 const SEEDS = [101, 102, 103];
 /**
  * Unmeasured runs first, so the figures are the steady state and not the JIT's
@@ -31,14 +32,20 @@ const WARMUP = { seeds: [95, 96, 97, 98, 99], durationS: DURATION_S };
  */
 const PRODUCT_SNAPSHOT_THRESHOLD_ENTRIES = defaultNodeConfig("bench", []).snapshotThresholdEntries;
 
-/** 16 closed-loop clients thinking ~80 ms: about 100 ops per virtual second on a healthy cluster. */
+/**
+ * 16 closed-loop clients thinking 85 ms on average: on the measured seeds,
+ * with faults, 104 (lease) and 103 (read-index) committed ops per virtual
+ * second, just above the target load; the "client load achieved" line holds
+ * every run to at least 100. (80 ms offered 106-108, more load than the
+ * target names.)
+ */
 function steadyLoad(readMode: NodeConfig["readMode"]): Scenario {
   const nodeConfig = { readMode, snapshotThresholdEntries: PRODUCT_SNAPSHOT_THRESHOLD_ENTRIES };
   return {
     name: `kv-steady-${readMode}`,
     description: `bench: KV clients at about 100 ops per virtual second, ${readMode} reads`,
     supportedFaults: FAULT_CLASSES,
-    setup: (context) => attachKvWorkload(context, new BlixardCluster(context.sim, context.nodeIds, { nodeConfig }), { ...DEFAULT_KV_WORKLOAD, thinkTimeMsMean: 80 }, 16),
+    setup: (context) => attachKvWorkload(context, new BlixardCluster(context.sim, context.nodeIds, { nodeConfig }), { ...DEFAULT_KV_WORKLOAD, thinkTimeMsMean: THINK_TIME_MS_MEAN }, 16),
   };
 }
 

@@ -12,6 +12,12 @@ import { ChildRecord, type ChildLimits } from "./child-record";
  * (a runner script's qemu, a shell's sleep). close() kills every group, and an
  * exit hook does the same if the node process exits without calling close().
  *
+ * Fences (ProcessHandle.fenceUntil) are timers in this node process: they
+ * fire on time while the process runs, but a node process that is stopped
+ * (SIGSTOP, a debugger) stops them too. Keeping a VM's fence across a stalled
+ * node needs a watchdog outside it, which this spawner does not have yet; the
+ * simulator models that watchdog (ProcessTable).
+ *
  * Readiness ("booted"): the first output line matching the launch's
  * `env.BLIXARD_READY_PATTERN` (a regexp source), else the spawner's pattern for
  * the backend; with no pattern at all, "booted" follows "started" at once.
@@ -88,7 +94,7 @@ export class ChildProcessSpawner implements ProcessSpawner {
     });
     this.live.set(processId, record);
     this.options.tracer.event("spawner.spawn", { processId, backend: spec.launch.backend, command });
-    return { processId, stop: () => record.stop(), kill: () => record.kill() };
+    return { processId, stop: () => record.stop(), kill: () => record.kill(), fenceUntil: (monotonicMs) => record.fenceUntil(monotonicMs) };
   }
 
   /** Processes that have not yet reported exited or spawn-failed. */
@@ -128,7 +134,7 @@ export class ChildProcessSpawner implements ProcessSpawner {
     this.options.tracer.warn("spawner.spawn-failed", { processId, reason });
     // Events never arrive synchronously from spawn(), even refusals.
     queueMicrotask(() => onEvent({ kind: "spawn-failed", processId, reason }));
-    return { processId, stop: () => {}, kill: () => {} };
+    return { processId, stop: () => {}, kill: () => {}, fenceUntil: () => {} };
   }
 }
 

@@ -36,6 +36,9 @@ export class ChildRecord {
   private exitStatus: { code: number | null; signal: string | null } | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
+  private fenceTimer: NodeJS.Timeout | undefined;
+  private fenceMs = Number.POSITIVE_INFINITY;
+  private fenced = false;
   private readonly rate: LineRateLimiter;
 
   constructor(private readonly init: ChildRecordInit) {
@@ -63,6 +66,33 @@ export class ChildRecord {
 
   kill(): void {
     if (this.finished) return;
+    this.signalGroup("SIGKILL");
+  }
+
+  /**
+   * Kill the group when the monotonic clock (limits.nowMs, the node clock's
+   * origin) passes `deadlineMs`, unless moved on before. The timer runs in
+   * this node process: it catches a lease end the agent's own checks would
+   * reach late, but stalls with the process (see ChildProcessSpawner).
+   */
+  fenceUntil(deadlineMs: number): void {
+    if (this.finished) return;
+    this.fenceMs = deadlineMs;
+    if (this.fenceTimer !== undefined) clearTimeout(this.fenceTimer);
+    this.fenceTimer = undefined;
+    const remainingMs = deadlineMs - this.init.limits.nowMs();
+    if (remainingMs <= 0) {
+      this.fenceNow();
+      return;
+    }
+    // Bounded timers: a far deadline is checked again on the way (setTimeout caps near 2^31 ms).
+    this.fenceTimer = setTimeout(() => this.fenceUntil(this.fenceMs), Math.min(Math.ceil(remainingMs), 2 ** 30));
+  }
+
+  private fenceNow(): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    this.init.tracer.warn("spawner.fenced", { processId: this.init.processId });
     this.signalGroup("SIGKILL");
   }
 
@@ -118,13 +148,14 @@ export class ChildRecord {
     this.reportDroppedLines();
     const { code, signal } = this.exitStatus;
     this.init.tracer.event("spawner.exited", { processId: this.init.processId, exitCode: code, signal });
-    this.init.onEvent({ kind: "exited", processId: this.init.processId, exitCode: code, signal });
+    this.init.onEvent(this.fenced ? { kind: "exited", processId: this.init.processId, exitCode: code, signal, fenced: true } : { kind: "exited", processId: this.init.processId, exitCode: code, signal });
     this.cleanup();
   }
 
   private cleanup(): void {
     if (this.killTimer !== undefined) clearTimeout(this.killTimer);
     if (this.drainTimer !== undefined) clearTimeout(this.drainTimer);
+    if (this.fenceTimer !== undefined) clearTimeout(this.fenceTimer);
     this.init.onDone();
     this.resolveDone();
   }

@@ -52,6 +52,21 @@ describe("ChildProcessSpawner", () => {
     expect(child.events.at(-1)).toEqual({ kind: "exited", processId: child.handle.processId, exitCode: 3, signal: null });
   });
 
+  it("kills a child whose fence passed, and says so; a fence moved on before it passes keeps it running", async () => {
+    const { run } = setup();
+    const kept = run(sh("sleep 30"));
+    const fenced = run(sh("sleep 30"));
+    await waitFor(() => kept.kinds().includes("started") && fenced.kinds().includes("started"));
+    const now = performance.now();
+    kept.handle.fenceUntil(now + 150);
+    fenced.handle.fenceUntil(now + 150);
+    kept.handle.fenceUntil(now + 60_000);
+    await waitFor(() => fenced.exited() !== undefined);
+    expect(fenced.exited()).toEqual({ kind: "exited", processId: fenced.handle.processId, exitCode: null, signal: "SIGKILL", fenced: true });
+    expect(performance.now() - now).toBeGreaterThanOrEqual(140);
+    expect(kept.exited()).toBeUndefined();
+  });
+
   it("reports booted only once a line matches the launch's readiness pattern", async () => {
     const { run } = setup();
     const child = run(sh("echo booting; sleep 0.2; echo 'system READY now'; sleep 30", { [READY_PATTERN_ENV]: "READY" }));

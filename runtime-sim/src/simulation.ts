@@ -34,6 +34,7 @@
 import type { Runtime, Tracer } from "@blixard/core";
 import { DEFAULT_CLOCK_CONFIG, NodeClockModel, type ClockConfig } from "./clock/clock-model";
 import { SimClock, type ClockHost } from "./clock/sim-clock";
+import { virtualForLocalUs } from "./clock/drift";
 import { DEFAULT_DISK_CONFIG, SimDisk, type DiskConfig } from "./disk/sim-disk";
 import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from "./net/net-config";
 import { SimNetwork } from "./net/network";
@@ -337,6 +338,9 @@ export class Simulation {
         {
           nowUs: () => this.loop.nowUs(),
           scheduleNodeEvent: (atUs, label, fire) => void clockHost.scheduleNodeEvent(atUs, label, fire),
+          scheduleWorldEvent: (atUs, label, fire) => void this.loop.push(atUs, label, null, -1, "", fire),
+          monotonicUs: () => record.clock.monotonicUs(this.loop.nowUs()),
+          virtualForLocalUs: (localUs) => virtualForLocalUs(localUs, record.clock.driftPpm),
           trace: (kind, detail) => this.trace.record(this.loop.nowUs(), nodeId, kind, detail),
         },
         record.processRandom,

@@ -37,7 +37,12 @@ export class HostAgent {
 
   /** True while a heartbeat sent within the last leaseMs has committed. */
   leaseValid(): boolean {
-    return this.runtime.clock.monotonicMs() - this.quorumContactMonoMs < this.config.leaseMs;
+    return this.runtime.clock.monotonicMs() < this.leaseEndMonoMs();
+  }
+
+  /** When the lease runs out on this host's monotonic clock (-inf before the first committed heartbeat). */
+  leaseEndMonoMs(): number {
+    return this.quorumContactMonoMs + this.config.leaseMs;
   }
 
   tick(): void {

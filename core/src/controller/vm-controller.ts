@@ -19,6 +19,8 @@ interface LocalProcess {
   killed: boolean;
   /** Killed because the host lost its lease: not a failure, restart as soon as the lease returns. */
   fenced: boolean;
+  /** The fence last handed to the spawner (ProcessHandle.fenceUntil): the lease end it was started or renewed under. */
+  fencedUntilMonoMs: number;
   readonly output: string[];
   bootedMonoMs: number | null;
 }
@@ -87,6 +89,14 @@ export class VmController {
   }
 
   private checkLease(): void {
+    // The spawner enforces the lease too, so a VM stops in time even if this agent stalls past its lease end.
+    const leaseEnd = this.agent.leaseEndMonoMs();
+    for (const local of this.locals.values()) {
+      if (leaseEnd > local.fencedUntilMonoMs) {
+        local.fencedUntilMonoMs = leaseEnd;
+        local.handle.fenceUntil(leaseEnd);
+      }
+    }
     const fenced = !this.agent.leaseValid();
     if (fenced && !this.fencedNow && this.locals.size > 0) {
       this.runtime.tracer.warn("host-fenced", { host: this.config.hostId, vms: this.locals.size });
@@ -135,7 +145,9 @@ export class VmController {
     }
     const generation = obs.generation;
     const handle = this.runtime.spawner.spawn({ vmName: name, generation, launch: launch.value }, (event) => this.onEvent(name, generation, event));
-    this.locals.set(name, { vmName: name, generation, handle, stopRequestedMonoMs: null, killed: false, fenced: false, output: [], bootedMonoMs: null });
+    const leaseEnd = this.agent.leaseEndMonoMs();
+    handle.fenceUntil(leaseEnd);
+    this.locals.set(name, { vmName: name, generation, handle, stopRequestedMonoMs: null, killed: false, fenced: false, fencedUntilMonoMs: leaseEnd, output: [], bootedMonoMs: null });
     obs.status = "starting";
     this.runtime.tracer.event("vm-start", { host: this.config.hostId, vm: name, generation, processId: handle.processId });
   }
@@ -199,6 +211,11 @@ export class VmController {
         if (local.output.length > this.config.outputTailLines) local.output.shift();
         return;
       case "exited":
+        // The spawner's fence stopped it while this agent could not (it was stalled past the lease end).
+        if (event.fenced === true) {
+          local.fenced = true;
+          local.stopRequestedMonoMs ??= this.runtime.clock.monotonicMs();
+        }
         return this.onExit(local, obs, event.exitCode, event.signal ?? null, null);
       case "spawn-failed":
         return this.onExit(local, obs, null, null, event.reason);

@@ -30,6 +30,15 @@ export interface ProcessHandle {
   stop(): void;
   /** Kill it now (SIGKILL). */
   kill(): void;
+  /**
+   * The process must not outlive this instant of the host's monotonic clock
+   * (Clock.monotonicMs): the spawner kills it then, unless a later call moves
+   * the instant on. The host agent sets it to the end of its lease, so a VM
+   * stops in time even when the agent itself is stalled (paused, swapping,
+   * stopped in a debugger) and cannot kill it. The exit then arrives with
+   * `fenced: true`.
+   */
+  fenceUntil(monotonicMs: number): void;
 }
 
 export type ProcessEvent =
@@ -41,5 +50,7 @@ export type ProcessEvent =
       readonly processId: string;
       readonly exitCode: number | null;
       readonly signal: string | null;
+      /** Killed because its fence (ProcessHandle.fenceUntil) passed. */
+      readonly fenced?: boolean;
     }
   | { readonly kind: "spawn-failed"; readonly processId: string; readonly reason: string };

@@ -49,7 +49,7 @@ export class NodeWorld {
       random: new SeededRandom(this.seed * 1000 + this.nodes.size + 1),
       net: this.endpoint(id),
       disk,
-      spawner: { spawn: () => ({ processId: "none", stop: () => {}, kill: () => {} }) },
+      spawner: { spawn: () => ({ processId: "none", stop: () => {}, kill: () => {}, fenceUntil: () => {} }) },
       tracer: { event: () => {}, warn: () => {} },
     };
     const node = new BlixardNode(runtime, { ...defaultNodeConfig(id, bootstrapVoters), electionTimeoutTicks: 10, tickIntervalMs: 10, ...overrides });

@@ -26,6 +26,10 @@ interface LiveProcess {
   readonly spawnedAtUs: VirtualUs;
   readonly emit: (event: ProcessEvent) => void;
   readonly host: ProcessHost;
+  /** The fence (ProcessHandle.fenceUntil) on the host's monotonic clock, in µs; null: none set. */
+  fenceLocalUs: number | null;
+  /** Virtual time of the pending fence check; null: none pending. */
+  fenceCheckAtUs: VirtualUs | null;
 }
 
 /** What the process model needs from the world, per node incarnation. */
@@ -33,6 +37,12 @@ export interface ProcessHost {
   nowUs(): VirtualUs;
   /** Schedule an event bound to the node incarnation that spawned the process. */
   scheduleNodeEvent(atUs: VirtualUs, label: string, fire: () => void): void;
+  /** Schedule an event that runs even while the node is paused (the fence's watchdog is not node software). */
+  scheduleWorldEvent(atUs: VirtualUs, label: string, fire: () => void): void;
+  /** The host's monotonic clock now, in µs (drifts like the node's). */
+  monotonicUs(): number;
+  /** Virtual µs until the host's monotonic clock has advanced by `localUs`, at its current drift. */
+  virtualForLocalUs(localUs: number): VirtualUs;
   trace(kind: string, detail: string): void;
 }
 
@@ -51,6 +61,10 @@ export interface ProcessStats {
  * Lifecycle: spawn → (spawn delay) started → "booting <vm>" → (boot delay)
  * booted + "<vm> ready" → runs until stop (exit 0), kill (SIGKILL), a random
  * crash (exit 137) or its host crashing (no events: the host is gone).
+ *
+ * A fence (ProcessHandle.fenceUntil) is kept by a watchdog outside the node's
+ * software: it kills the process at the fence on the host's monotonic clock
+ * even while the node is paused; the node hears of the exit when it runs.
  */
 export class ProcessTable {
   private readonly live = new Map<string, LiveProcess>();
@@ -123,13 +137,15 @@ export class ProcessTable {
     if (problem !== null) {
       host.trace("process.spawn-failed", `pid=${processId} ${problem}`);
       host.scheduleNodeEvent(at(this.config.spawnDelay), "process.spawn-failed", () => onEvent({ kind: "spawn-failed", processId, reason: problem }));
-      return { processId, stop: () => {}, kill: () => {} };
+      return { processId, stop: () => {}, kill: () => {}, fenceUntil: () => {} };
     }
     const p: LiveProcess = {
       nodeId, processId, vmName: spec.vmName, generation: spec.generation, phase: "spawning", booted: false,
       spawnedAtUs: host.nowUs(),
       emit: (event) => onEvent(event),
       host,
+      fenceLocalUs: null,
+      fenceCheckAtUs: null,
     };
     this.live.set(processId, p);
     this.changes++;
@@ -140,7 +156,46 @@ export class ProcessTable {
       processId,
       stop: () => this.stop(p, host, at),
       kill: () => this.kill(p, host, at),
+      fenceUntil: (monotonicMs) => this.fenceUntil(p, host, at, monotonicMs),
     };
+  }
+
+  private fenceUntil(p: LiveProcess, host: ProcessHost, at: (r: RangeUs) => VirtualUs, monotonicMs: number): void {
+    if (!this.isLive(p)) return;
+    const fenceLocalUs = Number.isFinite(monotonicMs) ? Math.floor(monotonicMs * 1000) : Number.NEGATIVE_INFINITY;
+    const earlier = p.fenceLocalUs === null || fenceLocalUs < p.fenceLocalUs;
+    p.fenceLocalUs = fenceLocalUs;
+    // A later fence needs no new event: the pending check sees it and waits on.
+    if (earlier || p.fenceCheckAtUs === null) this.armFence(p, host, at);
+  }
+
+  /** Check the fence at the virtual time the host's clock reaches it (drift may change meanwhile: checked again then). */
+  private armFence(p: LiveProcess, host: ProcessHost, at: (r: RangeUs) => VirtualUs): void {
+    const remainingUs = (p.fenceLocalUs ?? Number.POSITIVE_INFINITY) - host.monotonicUs();
+    if (remainingUs <= 0) {
+      p.fenceCheckAtUs = null;
+      this.fenceKill(p, host, at);
+      return;
+    }
+    const checkAtUs = host.nowUs() + host.virtualForLocalUs(remainingUs);
+    p.fenceCheckAtUs = checkAtUs;
+    host.scheduleWorldEvent(checkAtUs, "process.fence-check", () => {
+      if (p.fenceCheckAtUs !== checkAtUs || !this.isLive(p)) return;
+      this.armFence(p, host, at);
+    });
+  }
+
+  private fenceKill(p: LiveProcess, host: ProcessHost, at: (r: RangeUs) => VirtualUs): void {
+    host.trace("process.fence", `pid=${p.processId} vm=${p.vmName} gen=${p.generation}`);
+    host.scheduleWorldEvent(at(this.config.killDelay), "process.fenced", () => {
+      if (!this.isLive(p)) return;
+      this.stats.killed++;
+      this.live.delete(p.processId);
+      this.changes++;
+      host.trace("process.exit", `pid=${p.processId} code=null signal=SIGKILL fenced`);
+      // The process is gone now; its host hears of it as node software, when it next runs.
+      host.scheduleNodeEvent(host.nowUs(), "process.exit-seen", () => p.emit({ kind: "exited", processId: p.processId, exitCode: null, signal: "SIGKILL", fenced: true }));
+    });
   }
 
   private started(p: LiveProcess, host: ProcessHost, random: SimRandom, at: (r: RangeUs) => VirtualUs): void {

@@ -22,7 +22,7 @@ const SLOW_HOST = "n3";
  * clock honours the bound, and shows the VM running twice when the host's clock
  * runs slower than the bound allows.
  */
-function isolateVmHost(slowHostDriftPpm: number): { failure: string | null; movedTo: string | null; fenceWaitMs: number } {
+function isolateVmHost(slowHostDriftPpm: number, pauseHost = false): { failure: string | null; movedTo: string | null; fenceWaitMs: number; sim: Simulation } {
   const sim = new Simulation({ seed: 4242 });
   const supervisor: SupervisorConfig = { ...defaultSupervisorConfig(), maxClockDriftPpm: 1000, fenceMarginMs: 200 };
   const cluster = new BlixardCluster(sim, NODES, {
@@ -46,8 +46,10 @@ function isolateVmHost(slowHostDriftPpm: number): { failure: string | null; move
   expect(ownerBefore).toBe(SLOW_HOST);
   expect(sim.aliveProcesses().filter((p) => p.vmName === "db-1" && p.nodeId === SLOW_HOST && p.booted)).toHaveLength(1);
   sim.network.links.isolate(SLOW_HOST, [...NODES, "operator"]);
+  // A stalled host agent (paused: its software holds still, its VM processes do not) cannot stop its VMs itself.
+  if (pauseHost) sim.pause(SLOW_HOST);
   sim.runUntil(30_000_000);
-  return { failure: sim.failure === null ? null : `${sim.failure.name}: ${sim.failure.description}`, movedTo: vmOwner(cluster), fenceWaitMs: fenceWaitMs(supervisor) };
+  return { failure: sim.failure === null ? null : `${sim.failure.name}: ${sim.failure.description}`, movedTo: vmOwner(cluster), fenceWaitMs: fenceWaitMs(supervisor), sim };
 }
 
 function vmOwner(cluster: BlixardCluster): string | null {
@@ -72,5 +74,16 @@ describe("fencing and the clock-drift bound", () => {
     // lease 3000 ms by a clock at 0.7x lasts ~4286 ms of real time; the leader waits only ~3206 ms.
     expect(run.fenceWaitMs).toBeLessThan(3000 / 0.7);
     expect(run.failure).toMatch(/^vm\.safety: VM db-1 runs on two hosts at once/);
+  });
+
+  it("a host agent stalled past its lease end cannot stop its VM, but the VM's fence does, before the leader moves it", () => {
+    const run = isolateVmHost(0, true);
+    expect(run.failure).toBeNull();
+    expect(run.movedTo).not.toBeNull();
+    expect(run.movedTo).not.toBe(SLOW_HOST);
+    // The host never ran again: only the fence (the spawner's watchdog) can have stopped the VM there.
+    expect(run.sim.status(SLOW_HOST)).toBe("paused");
+    expect(run.sim.aliveProcesses().filter((p) => p.vmName === "db-1" && p.nodeId === SLOW_HOST)).toEqual([]);
+    expect(run.sim.processes.stats.killed).toBeGreaterThan(0);
   });
 });

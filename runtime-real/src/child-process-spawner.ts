@@ -1,7 +1,9 @@
 import { spawn as spawnChild } from "node:child_process";
+import { spawnFailureReasonFor } from "./child-record";
 import { performance } from "node:perf_hooks";
 import type { LaunchSpec, ProcessEvent, ProcessHandle, ProcessSpawner, ProcessSpec, Tracer } from "@blixard/core";
 import { ChildRecord, type ChildLimits } from "./child-record";
+import { executableExists, FenceClock, FenceFile, WATCHDOG_SCRIPT } from "./fence-watchdog";
 
 /**
  * ProcessSpawner port over node:child_process.
@@ -12,11 +14,10 @@ import { ChildRecord, type ChildLimits } from "./child-record";
  * (a runner script's qemu, a shell's sleep). close() kills every group, and an
  * exit hook does the same if the node process exits without calling close().
  *
- * Fences (ProcessHandle.fenceUntil) are timers in this node process: they
- * fire on time while the process runs, but a node process that is stopped
- * (SIGSTOP, a debugger) stops them too. Keeping a VM's fence across a stalled
- * node needs a watchdog outside it, which this spawner does not have yet; the
- * simulator models that watchdog (ProcessTable).
+ * Fences (ProcessHandle.fenceUntil): on Linux each child runs under a sh
+ * watchdog (fence-watchdog.ts) that kills its group at the fence even when
+ * this node process is stopped or gone; a timer here does the same while the
+ * node runs (and alone where there is no /proc/uptime).
  *
  * Readiness ("booted"): the first output line matching the launch's
  * `env.BLIXARD_READY_PATTERN` (a regexp source), else the spawner's pattern for
@@ -46,6 +47,8 @@ export class ChildProcessSpawner implements ProcessSpawner {
   private nextSeq = 1;
   private closed = false;
   private readonly onProcessExit = () => this.killAllNow();
+  /** Null: no out-of-process watchdog here (fences are kept by the in-process timer alone). */
+  private readonly fenceClock = FenceClock.probe();
 
   constructor(private readonly options: ChildProcessSpawnerOptions) {
     this.limits = {
@@ -71,14 +74,23 @@ export class ChildProcessSpawner implements ProcessSpawner {
     if (refusal !== undefined) return this.refuse(processId, refusal, onEvent);
 
     const [command, ...args] = spec.launch.argv as [string, ...string[]];
+    const env = { ...process.env, ...spec.launch.env };
+    let fenceFile: FenceFile | null = null;
     let child;
     try {
-      child = spawnChild(command, args, {
-        env: { ...process.env, ...spec.launch.env },
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
-      });
+      if (this.fenceClock === null) {
+        child = spawnChild(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      } else {
+        // Under the watchdog, a missing executable would start sh fine: refuse it here, as spawn itself would.
+        if (!executableExists(command, env.PATH)) return this.refuse(processId, spawnFailureReasonFor(command, "ENOENT"), onEvent);
+        fenceFile = FenceFile.create(processId);
+        // The launch's environment goes to the VM process alone (through env(1)), not to the watchdog.
+        const assignments = Object.entries(spec.launch.env ?? {}).map(([key, value]) => `${key}=${value}`);
+        const argv = ["-c", WATCHDOG_SCRIPT, "blixard-fence", fenceFile.path, "env", ...assignments, command, ...args];
+        child = spawnChild("sh", argv, { env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      }
     } catch (error) {
+      fenceFile?.remove();
       // Node throws synchronously for malformed arguments (e.g. a NUL byte in argv).
       return this.refuse(processId, `cannot spawn ${command}: ${(error as Error).message}`, onEvent);
     }
@@ -91,6 +103,7 @@ export class ChildProcessSpawner implements ProcessSpawner {
       tracer: this.options.tracer,
       onEvent,
       onDone: () => this.live.delete(processId),
+      fence: fenceFile === null || this.fenceClock === null ? null : { file: fenceFile, clock: this.fenceClock },
     });
     this.live.set(processId, record);
     this.options.tracer.event("spawner.spawn", { processId, backend: spec.launch.backend, command });

@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import type { FenceClock, FenceFile } from "./fence-watchdog";
 import type { ProcessEvent, Tracer } from "@blixard/core";
 import { BoundedLineSplitter, LineRateLimiter } from "./output-lines";
 
@@ -19,6 +20,8 @@ export interface ChildRecordInit {
   readonly tracer: Tracer;
   readonly onEvent: (event: ProcessEvent) => void;
   readonly onDone: () => void;
+  /** The out-of-process watchdog's fence file, where there is one (fence-watchdog.ts). */
+  readonly fence?: { readonly file: FenceFile; readonly clock: FenceClock } | null;
 }
 
 /**
@@ -73,11 +76,21 @@ export class ChildRecord {
    * Kill the group when the monotonic clock (limits.nowMs, the node clock's
    * origin) passes `deadlineMs`, unless moved on before. The timer runs in
    * this node process: it catches a lease end the agent's own checks would
-   * reach late, but stalls with the process (see ChildProcessSpawner).
+   * reach late; the watchdog's fence file (if any) holds it while this
+   * process is stalled or gone (see ChildProcessSpawner).
    */
   fenceUntil(deadlineMs: number): void {
     if (this.finished) return;
     this.fenceMs = deadlineMs;
+    const fence = this.init.fence;
+    if (fence != null) {
+      try {
+        fence.file.setCentiseconds(fence.clock.centisecondsAt(deadlineMs));
+      } catch (error) {
+        // The in-process timer below still holds the fence; the watchdog keeps the last one written.
+        this.init.tracer.warn("spawner.fence-write-failed", { processId: this.init.processId, error: String(error) });
+      }
+    }
     if (this.fenceTimer !== undefined) clearTimeout(this.fenceTimer);
     this.fenceTimer = undefined;
     const remainingMs = deadlineMs - this.init.limits.nowMs();
@@ -148,6 +161,8 @@ export class ChildRecord {
     this.reportDroppedLines();
     const { code, signal } = this.exitStatus;
     this.init.tracer.event("spawner.exited", { processId: this.init.processId, exitCode: code, signal });
+    // Killed by the watchdog while this process was stalled: the fence had passed.
+    if (!this.fenced && signal === "SIGKILL" && this.init.limits.nowMs() >= this.fenceMs) this.fenced = true;
     this.init.onEvent(this.fenced ? { kind: "exited", processId: this.init.processId, exitCode: code, signal, fenced: true } : { kind: "exited", processId: this.init.processId, exitCode: code, signal });
     this.cleanup();
   }
@@ -156,6 +171,7 @@ export class ChildRecord {
     if (this.killTimer !== undefined) clearTimeout(this.killTimer);
     if (this.drainTimer !== undefined) clearTimeout(this.drainTimer);
     if (this.fenceTimer !== undefined) clearTimeout(this.fenceTimer);
+    this.init.fence?.file.remove();
     this.init.onDone();
     this.resolveDone();
   }
@@ -176,6 +192,11 @@ export class ChildRecord {
       if (code !== "ESRCH") this.init.tracer.warn("spawner.signal-failed", { pid, signal, error: String(error) });
     }
   }
+}
+
+/** The reason spawn-failed gives for an error code, also when the spawner found the problem itself. */
+export function spawnFailureReasonFor(command: string, code: string): string {
+  return spawnFailureReason(command, Object.assign(new Error(code), { code }));
 }
 
 function spawnFailureReason(command: string, error: Error & { code?: string }): string {

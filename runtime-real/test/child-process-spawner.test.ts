@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LaunchSpec, ProcessEvent } from "@blixard/core";
 import { ChildProcessSpawner, READY_PATTERN_ENV } from "../src/child-process-spawner";
+import { FenceClock } from "../src/fence-watchdog";
 import { RecordingTracer, waitFor } from "./helpers";
 
 const sh = (script: string, env?: Record<string, string>): LaunchSpec => ({
@@ -65,6 +66,23 @@ describe("ChildProcessSpawner", () => {
     expect(fenced.exited()).toEqual({ kind: "exited", processId: fenced.handle.processId, exitCode: null, signal: "SIGKILL", fenced: true });
     expect(performance.now() - now).toBeGreaterThanOrEqual(140);
     expect(kept.exited()).toBeUndefined();
+  });
+
+  it.skipIf(FenceClock.probe() === null)("a fence holds while the node process is stalled: the watchdog outside it kills the child", async () => {
+    const { run } = setup();
+    const child = run(sh("echo $$; sleep 30"));
+    await waitFor(() => child.kinds().includes("output"));
+    const pid = Number(child.events.find((event) => event.kind === "output")?.line);
+    expect(isRunning(pid)).toBe(true);
+    child.handle.fenceUntil(performance.now() + 200);
+    // The node stalls (a busy loop: no timer of this process can fire) well past the fence and the watchdog's poll.
+    const stalledUntil = performance.now() + 2_000;
+    while (performance.now() < stalledUntil) {
+      /* stalled */
+    }
+    expect(isRunning(pid)).toBe(false);
+    await waitFor(() => child.exited() !== undefined);
+    expect(child.exited()).toMatchObject({ kind: "exited", signal: "SIGKILL", fenced: true });
   });
 
   it("reports booted only once a line matches the launch's readiness pattern", async () => {

@@ -3,6 +3,9 @@ import type { ChalkInstance } from "chalk";
 import { FAULT_CLASSES, runSimulation, type RunOptions, type RunReport } from "@blixard/runtime-sim";
 import { reportJson } from "./format";
 
+/** Progress lines for a sweep that has no terminal to draw a bar on. */
+const PROGRESS_EVERY_SEEDS = 100;
+
 /** Run `count` consecutive seeds; print a progress bar (TTY only), a table and the failures. Returns the exit code. */
 export function runSweep(base: RunOptions, count: number, json: boolean, c: ChalkInstance, out: (line: string) => void): number {
   const showBar = !json && process.stderr.isTTY === true;
@@ -22,6 +25,8 @@ export function runSweep(base: RunOptions, count: number, json: boolean, c: Chal
     reports.push({ ...result.value, history: null });
     if (result.value.outcome !== "ok") failures++;
     if (showBar) bar.update(i + 1, { failures, seed: options.seed });
+    // Without a terminal (CI, a log file) a long sweep says where it is every PROGRESS_EVERY_SEEDS seeds.
+    else if (!json && (i + 1) % PROGRESS_EVERY_SEEDS === 0 && i + 1 < count) process.stderr.write(`sim: ${i + 1}/${count} seeds, ${failures} failed\n`);
   }
   if (showBar) bar.stop();
   if (json) {

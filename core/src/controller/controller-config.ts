@@ -41,7 +41,7 @@ export interface SupervisorConfig {
    * per million. Fencing is only safe while clocks honour it.
    */
   readonly maxClockDriftPpm: number;
-  /** Extra wait on top of the drift-adjusted lease: covers a fenced VM's kill latency. */
+  /** Extra wait on top of the drift-adjusted lease: covers a fenced VM's kill latency (in the real runtime the watchdog polls every 200 ms, runtime-real/src/fence-watchdog.ts). */
   readonly fenceMarginMs: number;
   readonly strategy: Strategy;
   /** Proposals (placements, evictions, status changes) per tick, at most. */

@@ -75,7 +75,7 @@ export class ChildProcessSpawner implements ProcessSpawner {
 
     const [command, ...args] = spec.launch.argv as [string, ...string[]];
     const env = { ...process.env, ...spec.launch.env };
-    let fenceFile: FenceFile | null = null;
+    let fence: { file: FenceFile; clock: FenceClock } | null = null;
     let child;
     try {
       if (this.fenceClock === null) {
@@ -83,14 +83,14 @@ export class ChildProcessSpawner implements ProcessSpawner {
       } else {
         // Under the watchdog, a missing executable would start sh fine: refuse it here, as spawn itself would.
         if (!executableExists(command, env.PATH)) return this.refuse(processId, spawnFailureReasonFor(command, "ENOENT"), onEvent);
-        fenceFile = FenceFile.create(processId);
+        fence = { file: FenceFile.create(processId), clock: this.fenceClock };
         // The launch's environment goes to the VM process alone (through env(1)), not to the watchdog.
         const assignments = Object.entries(spec.launch.env ?? {}).map(([key, value]) => `${key}=${value}`);
-        const argv = ["-c", WATCHDOG_SCRIPT, "blixard-fence", fenceFile.path, "env", ...assignments, command, ...args];
+        const argv = ["-c", WATCHDOG_SCRIPT, "blixard-fence", fence.file.path, "env", ...assignments, command, ...args];
         child = spawnChild("sh", argv, { env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
       }
     } catch (error) {
-      fenceFile?.remove();
+      fence?.file.remove();
       // Node throws synchronously for malformed arguments (e.g. a NUL byte in argv).
       return this.refuse(processId, `cannot spawn ${command}: ${(error as Error).message}`, onEvent);
     }
@@ -103,7 +103,7 @@ export class ChildProcessSpawner implements ProcessSpawner {
       tracer: this.options.tracer,
       onEvent,
       onDone: () => this.live.delete(processId),
-      fence: fenceFile === null || this.fenceClock === null ? null : { file: fenceFile, clock: this.fenceClock },
+      fence,
     });
     this.live.set(processId, record);
     this.options.tracer.event("spawner.spawn", { processId, backend: spec.launch.backend, command });

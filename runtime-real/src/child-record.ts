@@ -91,15 +91,19 @@ export class ChildRecord {
         this.init.tracer.warn("spawner.fence-write-failed", { processId: this.init.processId, error: String(error) });
       }
     }
+    this.armFenceTimer();
+  }
+
+  private armFenceTimer(): void {
     if (this.fenceTimer !== undefined) clearTimeout(this.fenceTimer);
     this.fenceTimer = undefined;
-    const remainingMs = deadlineMs - this.init.limits.nowMs();
+    const remainingMs = this.fenceMs - this.init.limits.nowMs();
     if (remainingMs <= 0) {
       this.fenceNow();
       return;
     }
     // Bounded timers: a far deadline is checked again on the way (setTimeout caps near 2^31 ms).
-    this.fenceTimer = setTimeout(() => this.fenceUntil(this.fenceMs), Math.min(Math.ceil(remainingMs), 2 ** 30));
+    this.fenceTimer = setTimeout(() => this.armFenceTimer(), Math.min(Math.ceil(remainingMs), 2 ** 30));
   }
 
   private fenceNow(): void {

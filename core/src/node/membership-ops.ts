@@ -5,6 +5,7 @@ import { checkOnlyFields, readId, readObject, readOptionalInteger, readString } 
 import { decodeConfigEntry, isMember, isVoter } from "../raft/cluster-config";
 import type { ClusterConfig, Entry, NodeId } from "../raft/log-types";
 import { maxNodeIdBytes } from "../raft/messages";
+import { configChangePending } from "../raft/errors-raft";
 import type { Raft } from "../raft/raft";
 import type { RaftStatus } from "../raft/types";
 
@@ -183,7 +184,7 @@ export class MembershipDriver {
     if (command.type === "transfer-leadership") return this.startTransfer(raft, command.nodeId, waiter);
     const status = raft.status();
     // Answers name configurations by index: only committed ones, so that an index never names two.
-    if (status.configIndex > status.commitIndex) return err(configPending(this.host.nodeId, status.configIndex, status.commitIndex));
+    if (status.configIndex > status.commitIndex) return err(configChangePending(this.host.nodeId, status.configIndex, status.commitIndex));
     if (command.type === "show-config") {
       if (waiter !== null) this.host.reply(waiter.replyTo, waiter.requestId, ok(showConfig(status)));
       return ok(undefined);
@@ -295,13 +296,6 @@ export class MembershipDriver {
 
 function showConfig(status: RaftStatus): ConfigView {
   return { type: "show-config", config: status.config, configIndex: status.configIndex, leaderId: status.id, term: status.term };
-}
-
-function configPending(self: NodeId, configIndex: number, commitIndex: number): BlixardError {
-  return blixardError("config-change-pending", `node ${self}: the configuration change at index ${configIndex} is not committed yet (commit index ${commitIndex})`, {
-    nodeId: self,
-    hint: "wait until the previous change commits, then retry",
-  });
 }
 
 function configChanged(self: NodeId, command: { type: string; nodeId: NodeId; ifConfigIndex?: number }, configIndex: number): BlixardError {

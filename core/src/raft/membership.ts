@@ -5,7 +5,7 @@ import type { RaftCore } from "./raft-core";
 import { releaseReadsAwaitingCommit } from "./read-index";
 import { broadcastAppend, leaderAppend, maybeSendAppend } from "./replication";
 import { becomeFollower } from "./roles";
-import { notLeader } from "./errors-raft";
+import { configChangePending, notLeader } from "./errors-raft";
 
 /**
  * Single-server membership changes (thesis §4.1): a configuration takes
@@ -43,14 +43,7 @@ export function recomputeConfig(r: RaftCore): void {
 export function proposeConfigChange(r: RaftCore, change: ConfigChange): Result<{ index: number; term: number }> {
   if (r.role !== "leader") return err(notLeader(r));
   if (r.leadTransferee !== null) return err(transferInProgress(r));
-  if (r.pendingConfigIndex > r.log.committed || !r.committedInCurrentTerm()) {
-    return err(
-      blixardError("config-change-pending", `node ${r.id}: a configuration change (index ${r.pendingConfigIndex}) is not committed yet`, {
-        nodeId: r.id,
-        hint: "wait until the previous change commits, then retry",
-      }),
-    );
-  }
+  if (r.pendingConfigIndex > r.log.committed || !r.committedInCurrentTerm()) return err(configChangePending(r.id, r.pendingConfigIndex, r.log.committed));
   const next = applyConfigChange(r.config, change, r.id);
   if (!next.ok) return next;
   const payload = encodeConfigEntry({ change, config: next.value });

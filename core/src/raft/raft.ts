@@ -1,7 +1,7 @@
 import { assert, blixardError, err, ok, type Result } from "../errors";
 import { type ConfigChange, isMember, isVoter } from "./cluster-config";
 import { notLeader } from "./errors-raft";
-import type { ClusterConfig, Entry, NodeId, Snapshot } from "./log-types";
+import type { ClusterConfig, Entry, NodeId, Snapshot, SnapshotMeta } from "./log-types";
 import { configAt, proposeConfigChange, recomputeConfig, transferInProgress, transferLeadership } from "./membership";
 import { maxEntryDataBytes, type RaftMessage } from "./messages";
 import { parseRaftMessage } from "./message-validate";
@@ -84,11 +84,11 @@ export class Raft {
 
   /**
    * The app snapshotted its state at snapshot.meta.index (<= applied). Raft keeps
-   * the snapshot for lagging followers and drops the log up to it. The meta's
-   * config (and the index of the entry that made it) is taken from raft's own
-   * log, not trusted from the caller.
+   * the snapshot for lagging followers and drops the log up to it. The
+   * snapshot's config (and the index of the entry that made it) comes from
+   * raft's own log, so the caller names only the point and the image.
    */
-  compact(snapshot: Snapshot): Result<void> {
+  compact(snapshot: { readonly meta: Pick<SnapshotMeta, "index" | "term">; readonly data: string }): Result<void> {
     const r = this.r;
     const { index, term } = snapshot.meta;
     if (index <= r.log.snapshotIndex) return ok(undefined);
@@ -156,11 +156,6 @@ export class Raft {
 
   get clusterConfig(): ClusterConfig {
     return this.r.config;
-  }
-
-  /** Index of the config entry that made the configuration in force (0: bootstrap). */
-  get configIndex(): number {
-    return this.r.configIndex;
   }
 
   get firstIndex(): number {

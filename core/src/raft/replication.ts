@@ -56,10 +56,11 @@ export function broadcastAppend(r: RaftCore): void {
  * heartbeat in this one: the append reset its election timer, and its ack
  * echoes the round it carried, renewing the read lease and check-quorum's
  * activity mark just as a heartbeat's would. It still gets one when the round
- * carries a ReadIndex context, when its pipeline is stalled (a heartbeat's
- * answer is what lets one more append out) or when it has not been sent the
- * commit index. So a follower hears from the leader at least every second
- * heartbeat interval, well inside an election timeout (raft-config.ts).
+ * carries a ReadIndex context or when its pipeline is stalled (a heartbeat's
+ * answer is what lets one more append out). So a follower hears from the
+ * leader at least every second heartbeat interval, well inside an election
+ * timeout (raft-config.ts), and an idle one learns the commit index from the
+ * heartbeat after next at the latest.
  */
 export function sendHeartbeats(r: RaftCore, context: string | null): void {
   const previous = r.heartbeatRound;

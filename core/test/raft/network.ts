@@ -148,7 +148,7 @@ export class Network {
     const index = n.appliedIndex;
     const term = n.raft.logTermAt(index) ?? 0;
     const data = JSON.stringify([...n.applied.entries()]);
-    const result = n.raft.compact({ meta: { index, term, config: n.raft.status().config, configIndex: 0 }, data });
+    const result = n.raft.compact({ meta: { index, term }, data });
     if (!result.ok) throw new Error(result.error.message);
     const snapshot = n.raft.latestSnapshot();
     if (snapshot === null) throw new Error("compaction left no snapshot");

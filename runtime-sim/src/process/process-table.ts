@@ -190,11 +190,7 @@ export class ProcessTable {
     host.scheduleWorldEvent(at(this.config.killDelay), "process.fenced", () => {
       if (!this.isLive(p)) return;
       this.stats.killed++;
-      this.live.delete(p.processId);
-      this.changes++;
-      host.trace("process.exit", `pid=${p.processId} code=null signal=SIGKILL fenced`);
-      // The process is gone now; its host hears of it as node software, when it next runs.
-      host.scheduleNodeEvent(host.nowUs(), "process.exit-seen", () => p.emit({ kind: "exited", processId: p.processId, exitCode: null, signal: "SIGKILL", fenced: true }));
+      this.exit(p, host, null, "SIGKILL", true);
     });
   }
 
@@ -257,11 +253,17 @@ export class ProcessTable {
     });
   }
 
-  private exit(p: LiveProcess, host: ProcessHost, exitCode: number | null, signal: string | null): void {
+  /** The process is gone now. A fenced one died while its node may be paused: the node hears of it when it next runs. */
+  private exit(p: LiveProcess, host: ProcessHost, exitCode: number | null, signal: string | null, fenced = false): void {
     this.live.delete(p.processId);
     this.changes++;
-    host.trace("process.exit", `pid=${p.processId} code=${exitCode} signal=${signal}`);
-    p.emit({ kind: "exited", processId: p.processId, exitCode, signal });
+    if (!fenced) {
+      host.trace("process.exit", `pid=${p.processId} code=${exitCode} signal=${signal}`);
+      p.emit({ kind: "exited", processId: p.processId, exitCode, signal });
+      return;
+    }
+    host.trace("process.exit", `pid=${p.processId} code=${exitCode} signal=${signal} fenced`);
+    host.scheduleNodeEvent(host.nowUs(), "process.exit-seen", () => p.emit({ kind: "exited", processId: p.processId, exitCode, signal, fenced: true }));
   }
 
   private isLive(p: LiveProcess): boolean {

@@ -5,7 +5,7 @@ import { type ClientOpRegistry, defaultClientOps } from "../protocol/client-ops"
 import { unavailable } from "../protocol/client-errors";
 import { decodeRaftFrame, decodeWire, encodeRaftWire, encodeWire, internalClientId, isRaftFrame, refusedRequestId, type WireCodecOptions } from "../protocol/wire";
 import type { WireMessage } from "../protocol/wire-types";
-import { isMember, leaseDurationMs, parseFreshRaftMessage, Raft } from "../raft/index";
+import { isMember, leaseDurationMs, Raft } from "../raft/index";
 import type { Entry, Snapshot } from "../raft/log-types";
 import type { RaftMessage } from "../raft/messages";
 import type { Ready, RaftStatus, ReadState } from "../raft/types";
@@ -65,7 +65,7 @@ export class BlixardNode {
   ) {
     this.sm = new StateMachine((options.modules ?? defaultModules)());
     this.pending = new PendingRequests(config.maxPendingRequests);
-    this.codec = { parseRaftMessage: parseFreshRaftMessage, clientOps: options.clientOps ?? defaultClientOps(), maxMessageBytes: config.maxMessageBytes };
+    this.codec = { clientOps: options.clientOps ?? defaultClientOps(), maxMessageBytes: config.maxMessageBytes };
     this.services = options.services?.(this) ?? [];
     this.membership = new MembershipDriver({
       nodeId: config.nodeId,
@@ -277,7 +277,7 @@ export class BlixardNode {
   }
 
   private stepRaft(msg: RaftMessage): void {
-    // decodeWire validated it with parseFreshRaftMessage (this.codec): no second pass.
+    // decodeWire validated it (parseDecodedRaftMessage, or parseFreshRaftMessage for JSON): no second pass.
     const stepped = this.raft?.stepParsed(msg);
     if (stepped !== undefined && !stepped.ok) {
       this.runtime.tracer.event("raft-message-rejected", { node: this.nodeId, type: msg.type, from: msg.from, code: stepped.error.code });

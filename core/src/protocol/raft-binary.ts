@@ -87,7 +87,7 @@ export function encodeRaftBinary<T>(m: RaftMessage, headerBytes: number, seal: (
 
 /**
  * Rebuild the plain message object from a binary body (which starts with
- * binaryRaftTag, at `start`). Structure only: the caller validates it with parseRaftMessage.
+ * binaryRaftTag, at `start`). Structure only: the caller validates it with parseDecodedRaftMessage.
  * `maxEntries` bounds the count read before any entry is decoded.
  */
 export function decodeRaftBinary(body: Uint8Array, maxEntries: number, start = 0): Result<Record<string, unknown>, WireError> {

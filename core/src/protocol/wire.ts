@@ -2,7 +2,7 @@ import { err, ok, type Result } from "../errors";
 import { allocBytes, copyBytes, readU32, writeU32 } from "../codec/byte-slab";
 import { ByteWriter } from "../codec/bytes";
 import { crc32 } from "../storage/crc32";
-import { parseFreshRaftMessage } from "../raft/message-validate";
+import { parseDecodedRaftMessage, parseFreshRaftMessage } from "../raft/message-validate";
 import { maxEntriesPerMessage, type RaftMessage } from "../raft/messages";
 import { maxClientIdChars } from "../state/envelope";
 import { invalidRequest } from "./client-errors";
@@ -24,7 +24,10 @@ import {
 } from "./wire-types";
 
 export interface WireCodecOptions {
-  /** Raft's strict validator; defaults to parseFreshRaftMessage (the decoded value is fresh: no copy needed). */
+  /**
+   * Raft's strict validator; defaults to parseFreshRaftMessage for JSON bodies
+   * and parseDecodedRaftMessage for binary ones (the decoded value is fresh: no copy needed).
+   */
   readonly parseRaftMessage?: (value: unknown) => Result<RaftMessage>;
   /** Client operations by module; defaults to every registered module (clientOpHandlers). */
   readonly clientOps?: ClientOpRegistry;
@@ -182,7 +185,7 @@ function decodeBinaryRaftMessage(frame: Uint8Array, from: string, options: WireC
   const msg = decodeRaftBinary(frame, maxEntriesPerMessage, wireChecksumBytes);
   if (!msg.ok) return msg;
   if (msg.value["from"] !== from) return err(forged("msg.from", msg.value["from"], from));
-  return (options.parseRaftMessage ?? parseFreshRaftMessage)(msg.value);
+  return options.parseRaftMessage === undefined ? parseDecodedRaftMessage(msg.value) : options.parseRaftMessage(msg.value);
 }
 
 /** Whether a received payload holds a binary Raft message (then decodeRaftFrame reads it). */

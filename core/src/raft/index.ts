@@ -90,7 +90,7 @@ export {
   maxSnapshotChunkBytes,
   raftMessageTypes,
 } from "./messages";
-export { parseFreshRaftMessage, parseRaftMessage } from "./message-validate";
+export { parseDecodedRaftMessage, parseFreshRaftMessage, parseRaftMessage } from "./message-validate";
 export { leaseDurationMs, type LeaseReadConfig } from "./read-lease";
 export {
   applyConfigChange,

@@ -68,13 +68,13 @@ function nullableStr(o: Obj, key: string, field: string, maxLength: number): str
 }
 
 
-function checkEntries(o: Obj, prevLogIndex: number, term: number): void {
+function checkEntries(o: Obj, prevLogIndex: number, term: number, shape: Shape): void {
   const v = o.entries;
   if (!Array.isArray(v)) fail(`'entries' must be an array, got ${describe(v)}`);
   if (v.length > maxEntriesPerMessage) fail(`'entries' holds ${v.length} entries, more than ${maxEntriesPerMessage}`);
   let prevTerm = 0;
   for (let i = 0; i < v.length; i++) {
-    const e = object(v[i], `entries[${i}]`, entryFields);
+    const e = shape === "exact" ? (v[i] as Obj) : object(v[i], `entries[${i}]`, entryFields);
     const index = e.index;
     // Checked inline (the field paths are built only on refusal): this runs for every entry replicated.
     if (typeof index !== "number" || !Number.isSafeInteger(index) || index !== prevLogIndex + 1 + i) {
@@ -136,7 +136,7 @@ const messageFields = Object.fromEntries(
  * message: `o` itself (every field checked, nothing else present), or for a
  * snapshot chunk a rebuilt object (its configuration is normalised).
  */
-function checkBody(type: RaftMessageType, o: Obj, head: { from: string; to: string; term: number }): RaftMessage {
+function checkBody(type: RaftMessageType, o: Obj, head: { from: string; to: string; term: number }, shape: Shape): RaftMessage {
   switch (type) {
     case "pre-vote":
     case "vote":
@@ -154,7 +154,7 @@ function checkBody(type: RaftMessageType, o: Obj, head: { from: string; to: stri
       if (prevLogTerm > head.term) fail(`'prevLogTerm' ${prevLogTerm} is above the message term ${head.term}`);
       uint(o, "commit", "");
       uint(o, "round", "");
-      checkEntries(o, prevLogIndex, head.term);
+      checkEntries(o, prevLogIndex, head.term, shape);
       break;
     }
     case "append-response":
@@ -223,19 +223,39 @@ export function parseRaftMessage(value: unknown): Result<RaftMessage> {
  * of the message and its entries on every receive).
  */
 export function parseFreshRaftMessage(value: unknown): Result<RaftMessage> {
+  return parseFields(value, "unknown");
+}
+
+/**
+ * parseFreshRaftMessage for a message the binary decoder (protocol/raft-binary.ts)
+ * just built: it writes each type's fields, and only those, as numbers,
+ * booleans and strings, so only the values' ranges and the message's own
+ * consistency are left to check. The field-set checks cost more than the rest
+ * on every message received.
+ */
+export function parseDecodedRaftMessage(value: Record<string, unknown>): Result<RaftMessage> {
+  return parseFields(value, "exact");
+}
+
+/** "exact": built by the binary decoder, with exactly the type's fields (and each entry's). */
+type Shape = "exact" | "unknown";
+
+function parseFields(value: unknown, shape: Shape): Result<RaftMessage> {
   try {
     if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`'message' must be an object, got ${describe(value)}`);
     const type = (value as Obj).type;
     if (!raftMessageTypes.includes(type as RaftMessageType)) fail(`'type' must be one of ${raftMessageTypes.join(", ")}, got ${describe(type)}`);
-    const o = object(value, "message", messageFields[type as RaftMessageType]);
+    const o = shape === "exact" ? (value as Obj) : object(value, "message", messageFields[type as RaftMessageType]);
     const from = str(o, "from", "", 1, maxNodeIdBytes);
     const to = str(o, "to", "", 1, maxNodeIdBytes);
     if (from === to) fail(`'from' and 'to' are both ${JSON.stringify(from)}`);
     const term = uint(o, "term", "");
-    for (const key of bodyFields[type as RaftMessageType]) {
-      if (!(key in o)) fail(`'${key}' is missing from a ${String(type)} message`);
+    if (shape === "unknown") {
+      for (const key of bodyFields[type as RaftMessageType]) {
+        if (!(key in o)) fail(`'${key}' is missing from a ${String(type)} message`);
+      }
     }
-    return ok(checkBody(type as RaftMessageType, o, { from, to, term }));
+    return ok(checkBody(type as RaftMessageType, o, { from, to, term }, shape));
   } catch (e) {
     if (e instanceof Invalid) return err(blixardError("invalid-raft-message", `invalid raft message: ${e.message}`));
     throw e;

@@ -97,6 +97,12 @@ export class RollingDigest {
     this.b = to.lo | 0;
   }
 
+  /** Another digest's state, as two words. */
+  addDigest(other: RollingDigest): void {
+    this.addUnit(other.a);
+    this.addUnit(other.b);
+  }
+
   /** One 32-bit word (a UTF-16 unit is one too). */
   addUnit(unit: number): void {
     const a = Math.imul(this.a ^ unit, 0x01000193);

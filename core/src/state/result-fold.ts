@@ -13,24 +13,34 @@ import type { RollingDigest } from "./digest";
  * JSON.stringify writes its canonical JSON, and the fold is a function of that
  * JSON value alone, so a replica holding the result and one holding it parsed
  * back from a snapshot fold it alike. Anything else gets -1 from
- * `foldableJsonBound`, and the caller folds the canonical text instead.
+ * `foldMeasured`, and the caller folds the canonical text instead.
  */
 
 const maxFoldDepth = 32;
 
 /**
- * An upper bound on the length of `value`'s JSON text when it can be folded
- * structurally, or -1 when it cannot. Cheap: no text is built.
+ * Fold `value` into `d` and return an upper bound on the length of its JSON
+ * text, in one walk; or return -1 when it cannot be folded structurally, and
+ * then `d` holds a partial fold the caller must discard.
  */
-export function foldableJsonBound(value: unknown, depth = 0): number {
-  if (value === null) return 4;
+export function foldMeasured(d: RollingDigest, value: unknown, depth = 0): number {
+  if (value === null) {
+    d.addUnit(0x10);
+    return 4;
+  }
   switch (typeof value) {
     case "boolean":
+      d.addUnit(value ? 0x11 : 0x12);
       return 5;
     case "number":
       // The longest number text is 25 characters ("-0.0000012345678901234567").
-      return Number.isFinite(value) ? 32 : -1;
+      if (!Number.isFinite(value)) return -1;
+      foldNumber(d, value);
+      return 32;
     case "string":
+      d.addUnit(0x16);
+      d.addInteger(value.length);
+      d.addString(value);
       return value.length * 6 + 2;
     case "object":
       break;
@@ -40,55 +50,33 @@ export function foldableJsonBound(value: unknown, depth = 0): number {
   if (depth >= maxFoldDepth) return -1;
   let bound = 2;
   if (Array.isArray(value)) {
+    d.addUnit(0x17);
+    d.addInteger(value.length);
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) return -1;
-      const item = foldableJsonBound(value[i], depth + 1);
+      const item = foldMeasured(d, value[i], depth + 1);
       if (item < 0) return -1;
       bound += item + 1;
     }
     return bound;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return -1;
+  // Each field opens with 0x1a and the object closes with 0x19: neither can start a value (0x10-0x18).
+  d.addUnit(0x18);
   let previous: string | null = null;
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) return -1;
     if ((previous !== null && previous >= key) || isArrayIndex(key)) return -1;
-    const field = foldableJsonBound((value as Record<string, unknown>)[key], depth + 1);
+    d.addUnit(0x1a);
+    d.addInteger(key.length);
+    d.addString(key);
+    const field = foldMeasured(d, (value as Record<string, unknown>)[key], depth + 1);
     if (field < 0) return -1;
     bound += key.length * 6 + 3 + field + 1;
     previous = key;
   }
-  return bound;
-}
-
-/** Fold a value for which foldableJsonBound returned >= 0. */
-export function foldValue(d: RollingDigest, value: unknown): void {
-  if (value === null) return d.addUnit(0x10);
-  switch (typeof value) {
-    case "boolean":
-      return d.addUnit(value ? 0x11 : 0x12);
-    case "number":
-      return foldNumber(d, value);
-    case "string":
-      d.addUnit(0x16);
-      d.addInteger(value.length);
-      return d.addString(value);
-  }
-  if (Array.isArray(value)) {
-    d.addUnit(0x17);
-    d.addInteger(value.length);
-    for (let i = 0; i < value.length; i++) foldValue(d, value[i]);
-    return;
-  }
-  // Each field opens with 0x1a and the object closes with 0x19: neither can start a value (0x10-0x18).
-  d.addUnit(0x18);
-  for (const key in value as object) {
-    d.addUnit(0x1a);
-    d.addInteger(key.length);
-    d.addString(key);
-    foldValue(d, (value as Record<string, unknown>)[key]);
-  }
   d.addUnit(0x19);
+  return bound;
 }
 
 function foldNumber(d: RollingDigest, n: number): void {

@@ -2,8 +2,8 @@ import { assert, err, ok, type BlixardError, type Result } from "../errors";
 import { invalidRequest } from "../protocol/client-errors";
 import type { Entry, EntryKind } from "../raft/log-types";
 import { canonicalJson } from "./canonical-json";
-import { fnv64FromHex, fnv64String, RollingDigest, type Fnv64 } from "./digest";
-import { foldableJsonBound, foldValue } from "./result-fold";
+import { fnv64FromHex, fnv64Offset, fnv64String, RollingDigest, type Fnv64 } from "./digest";
+import { foldMeasured } from "./result-fold";
 import { decodeCommandEnvelope, type CommandEnvelope } from "./envelope";
 import type { ApplyContext } from "./module";
 import { isQueryable, type AnyStateModule } from "./queryable";
@@ -46,9 +46,10 @@ export class StateMachine {
   private readonly modules = new Map<string, AnyStateModule>();
   private readonly sessions: SessionTable;
   private readonly rolling = new RollingDigest();
-  /** The result applyCommand just checked with foldableJsonBound, so apply need not walk it twice. */
+  /** The result applyCommand just folded into `resultFold` (with its JSON bound), so apply need not walk it again. */
   private checkedResult: unknown = null;
   private checkedBound = -1;
+  private readonly resultFold = new RollingDigest();
   private index = 0;
   private term = 0;
 
@@ -96,7 +97,16 @@ export class StateMachine {
     d.addString(entry.data);
     d.addUnit(0);
     d.addUnit(outcome.duplicate ? 1 : 0);
-    if (outcome.result !== null) foldResult(d, outcome.result, outcome.result === this.checkedResult ? this.checkedBound : foldableJsonBound(outcome.result));
+    if (outcome.result !== null) {
+      const bound = outcome.result === this.checkedResult ? this.checkedBound : this.foldResult(outcome.result);
+      if (bound >= 0) {
+        d.addUnit(0x1b);
+        d.addDigest(this.resultFold);
+      } else {
+        d.addUnit(0x1c);
+        d.addString(canonicalJson(outcome.result));
+      }
+    }
     this.checkedResult = null;
     d.addUnit(1);
     return outcome;
@@ -119,12 +129,23 @@ export class StateMachine {
     if (check.kind === "retry") return outcomeOf(entry, envelope, check.result as Result<unknown>, true);
     if (check.kind === "rejected") return outcomeOf(entry, envelope, err(check.error));
     const result = this.run(envelope, entry);
-    const bound = foldableJsonBound(result);
+    const bound = this.foldResult(result);
     this.checkedResult = result;
     this.checkedBound = bound;
     if (bound >= 0) this.sessions.recordValue(envelope.clientId, envelope.seq, entry.index, result, bound);
     else this.sessions.record(envelope.clientId, envelope.seq, entry.index, canonicalJson(result));
     return outcomeOf(entry, envelope, result);
+  }
+
+  /**
+   * A result into `resultFold`, structurally when it is canonical as it stands
+   * (result-fold.ts: no JSON written), and its JSON bound; -1 when it is not,
+   * and apply folds its canonical text instead. Folded from a fixed start so
+   * it is a function of the result alone: apply adds it to the rolling digest.
+   */
+  private foldResult(result: Result<unknown>): number {
+    this.resultFold.reset(fnv64Offset);
+    return foldMeasured(this.resultFold, result);
   }
 
   private run(envelope: CommandEnvelope, entry: Entry): Result<unknown> {
@@ -209,22 +230,6 @@ function parseSnapshotHeader(data: string, moduleNames: readonly string[]): Resu
     return err(corrupt(`it holds modules [${names.join(", ")}] but this node runs [${moduleNames.join(", ")}]`));
   }
   return ok({ appliedIndex, appliedTerm, rolling, sessions: s["sessions"], modules: modules as Record<string, unknown> });
-}
-
-/**
- * A result into the digest: structurally when it is canonical as it stands
- * (result-fold.ts: no JSON written), else as its canonical JSON text. The two
- * are told apart by the leading unit; each is a function of the JSON value, so
- * replicas holding a result or its parsed-back text fold it alike.
- */
-function foldResult(d: RollingDigest, result: Result<unknown>, bound: number): void {
-  if (bound >= 0) {
-    d.addUnit(0x1b);
-    foldValue(d, result);
-  } else {
-    d.addUnit(0x1c);
-    d.addString(canonicalJson(result));
-  }
 }
 
 /** One literal per outcome (object spreads here ran on every apply of every replica). */

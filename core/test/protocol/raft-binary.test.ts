@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { binaryRaftTag, decodeRaftBinary } from "../../src/protocol/raft-binary";
 import { decodeRaftFrame, decodeWire, encodeWire, frameWireBody, isRaftFrame, wireChecksumBytes } from "../../src/protocol/wire";
+import { parseDecodedRaftMessage, parseFreshRaftMessage } from "../../src/raft/message-validate";
 import type { RaftMessage } from "../../src/raft/messages";
 import { arbitraryMessage } from "../raft/arbitraries";
 
@@ -82,6 +83,26 @@ describe("binary raft frames", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it("the decoder's shape-trusting validator agrees with the full one on every body it decodes, intact or changed", () => {
+    let refused = 0;
+    fc.assert(
+      fc.property(arbitraryMessage(ids), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (msg, at, byte, change) => {
+        const body = bodyOf(encodeWire(raft(msg))).slice();
+        if (body[0] !== binaryRaftTag) return;
+        if (change) body[1 + (at % (body.length - 1))] = byte;
+        const decoded = decodeRaftBinary(body, 4096);
+        if (!decoded.ok) return;
+        const trusted = parseDecodedRaftMessage(decoded.value);
+        const full = parseFreshRaftMessage(structuredClone(decoded.value));
+        if (!full.ok) refused++;
+        expect(trusted).toEqual(full);
+      }),
+      { numRuns: 1500 },
+    );
+    // The property is only worth something if changed bytes reach the semantic checks.
+    expect(refused).toBeGreaterThan(20);
   });
 
   it("arbitrary bytes after the tag never throw", () => {

@@ -1,6 +1,8 @@
 import { assert } from "@blixard/core";
+import { DeepestDeadEnd } from "./deepest-dead-end";
 import { EntryList } from "./entry-list";
 import { InterchangeableGroups } from "./interchangeable";
+import { LinearizedSet } from "./linearized-set";
 
 /** A sequential specification: which inputs a state accepts, and the state after. */
 export interface SearchModel<State, Input> {
@@ -52,12 +54,12 @@ export function searchLinearization<State, Input>(
 ): SearchOutcome<State> {
   const entries = new EntryList(operations);
   const groups = new InterchangeableGroups(operations, (index) => model.inputKey(operations[index]!.input));
-  const linearized = new Uint16Array(Math.ceil(operations.length / 16));
+  const linearized = new LinearizedSet(operations.length);
   const seen = new Set<string>();
   const stack: Array<{ operation: number; stateBefore: State }> = [];
   let state = model.initial;
   let deadlinesLeft = entries.deadlineCount;
-  let deadEnd: SearchDeadEnd<State> | undefined;
+  const deadEnd = new DeepestDeadEnd<State>();
   let entry = entries.first();
   let steps = 0;
   while (deadlinesLeft > 0) {
@@ -68,8 +70,8 @@ export function searchLinearization<State, Input>(
     if (EntryList.isCall(entry)) {
       const result = groups.isTurn(operation) ? model.step(state, operations[operation]!.input) : undefined;
       if (result?.ok === true) {
-        toggleBit(linearized, operation);
-        const key = memoKey(linearized, model.stateKey(result.next));
+        linearized.toggle(operation);
+        const key = linearized.key(model.stateKey(result.next));
         if (!seen.has(key)) {
           seen.add(key);
           stack.push({ operation, stateBefore: state });
@@ -79,58 +81,21 @@ export function searchLinearization<State, Input>(
           entry = entries.first();
           continue;
         }
-        toggleBit(linearized, operation);
+        linearized.toggle(operation);
       }
       entry = entries.next(entry);
       continue;
     }
     // A return reached with its operation still pending: this branch cannot be linearized.
-    if (deadEnd === undefined || stack.length > deadEnd.prefix.length) deadEnd = captureDeadEnd(stack, state, entries, entry);
+    deadEnd.reached(stack, state, entries, entry, operation);
     const top = stack.pop();
-    if (top === undefined) return { verdict: "not-linearizable", steps, deadEnd };
+    if (top === undefined) return { verdict: "not-linearizable", steps, deadEnd: deadEnd.value() };
+    deadEnd.popped(stack.length);
     state = top.stateBefore;
-    toggleBit(linearized, top.operation);
+    linearized.toggle(top.operation);
     groups.undo(top.operation);
     if (entries.unlift(top.operation)) deadlinesLeft++;
     entry = entries.next(EntryList.callEntry(top.operation));
   }
   return { verdict: "linearizable", steps, order: stack.map((frame) => frame.operation) };
-}
-
-function toggleBit(bits: Uint16Array, index: number): void {
-  bits[index >>> 4]! ^= 1 << (index & 15);
-}
-
-// The memo key: the bitset and the state as a string the engine hashes for us.
-// Operations are linearized roughly in invocation order, so the bitset is
-// mostly a run of full words, then a short frontier, then zeros: only the
-// frontier is spelled out (16 bits per char), behind its position and length
-// so that no two (bitset, state) pairs share a key.
-function memoKey(bits: Uint16Array, stateKey: string): string {
-  let lo = 0;
-  while (lo < bits.length && bits[lo] === 0xffff) lo++;
-  let hi = bits.length;
-  while (hi > lo && bits[hi - 1] === 0) hi--;
-  const chunkWords = 4096;
-  let key = `${lo}:${hi - lo}:`;
-  for (let start = lo; start < hi; start += chunkWords) {
-    key += String.fromCharCode(...bits.subarray(start, Math.min(hi, start + chunkWords)));
-  }
-  return `${key}${stateKey}`;
-}
-
-function captureDeadEnd<State>(
-  stack: ReadonlyArray<{ operation: number; stateBefore: State }>,
-  state: State,
-  entries: EntryList,
-  blockedEntry: number,
-): SearchDeadEnd<State> {
-  const blocked = EntryList.operationOf(blockedEntry);
-  const statesAfter = stack.map((_, index) => (index + 1 < stack.length ? stack[index + 1]!.stateBefore : state));
-  return {
-    prefix: stack.map((frame) => frame.operation),
-    statesAfter,
-    blocked,
-    pending: entries.callsBefore(blockedEntry).filter((operation) => operation !== blocked),
-  };
 }

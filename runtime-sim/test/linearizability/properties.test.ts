@@ -182,3 +182,45 @@ describe("linearizability checker against a brute-force oracle", () => {
     expect(seenBoth.not).toBeGreaterThan(100);
   });
 });
+
+describe("linearizability checker failure reports", () => {
+  it("the longest prefix of a refused history replays on a register, and the blocked and pending operations are outside it", () => {
+    let refused = 0;
+    let deep = 0;
+    fc.assert(
+      fc.property(fc.array(tinyOperation, { minLength: 1, maxLength: 12 }), (ops) => {
+        const events: HistoryEvent[] = [];
+        ops.forEach((op, process) => {
+          const value = op.f === "read" ? null : op.f === "cas" ? ([op.expected, op.value] as const) : op.value;
+          events.push({ process, type: "invoke", f: op.f, key: "k", value, time: op.invokeNs });
+          if (op.status === "none") return;
+          const completionValue = op.f === "read" ? (op.status === "ok" ? op.value : null) : value;
+          events.push({ process, type: op.status, f: op.f, key: "k", value: completionValue, time: op.invokeNs + op.durationNs });
+        });
+        events.sort((a, b) => a.time - b.time);
+        const paired = pairOperations(events);
+        if (!paired.ok) return;
+        const result = checkRegisterOperations(paired.value).keys[0];
+        const violation = result?.violation;
+        if (violation === undefined) return;
+        refused++;
+        if (violation.longestPrefix.length >= 3) deep++;
+        let state: RegisterValue = null;
+        for (const { operation, stateAfter } of violation.longestPrefix) {
+          if (operation.f === "read") expect(operation.output).toBe(state);
+          if (operation.f === "cas") expect(operation.expected).toBe(state);
+          state = operation.f === "read" ? state : operation.f === "write" ? operation.value : operation.next;
+          expect(stateAfter).toBe(state);
+        }
+        expect(violation.stateAtDeadEnd).toBe(state);
+        const inPrefix = new Set(violation.longestPrefix.map((step) => step.operation));
+        expect(inPrefix.size).toBe(violation.longestPrefix.length);
+        expect(inPrefix.has(violation.blocked)).toBe(false);
+        for (const operation of violation.pending) expect(inPrefix.has(operation)).toBe(false);
+      }),
+      { numRuns: 1500 },
+    );
+    expect(refused).toBeGreaterThan(200);
+    expect(deep).toBeGreaterThan(20);
+  });
+});

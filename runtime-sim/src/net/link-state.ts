@@ -6,20 +6,34 @@ import type { EndpointId } from "@blixard/core";
  * Unknown endpoints are simply connected (nothing to cut).
  */
 export class LinkState {
-  private readonly cut = new Set<string>();
+  // By sender, then receiver: every message is checked twice (at send and on arrival), and a
+  // "from->to" key string per check was an allocation per check while any link was cut.
+  private readonly cut = new Map<EndpointId, Set<EndpointId>>();
+  private cutLinks = 0;
 
   linkUp(from: EndpointId, to: EndpointId): boolean {
-    return this.cut.size === 0 || !this.cut.has(key(from, to));
+    if (this.cutLinks === 0) return true;
+    const cutFrom = this.cut.get(from);
+    return cutFrom === undefined || !cutFrom.has(to);
   }
 
   /** Number of cut directed links (0 = fully healed). */
   get cutCount(): number {
-    return this.cut.size;
+    return this.cutLinks;
   }
 
   /** Cut from → to only; to → from stays as it was. */
   cutOneWay(from: EndpointId, to: EndpointId): void {
-    if (from !== to) this.cut.add(key(from, to));
+    if (from === to) return;
+    let cutFrom = this.cut.get(from);
+    if (cutFrom === undefined) {
+      cutFrom = new Set();
+      this.cut.set(from, cutFrom);
+    }
+    if (!cutFrom.has(to)) {
+      cutFrom.add(to);
+      this.cutLinks++;
+    }
   }
 
   /** Cut both directions between a and b. */
@@ -29,7 +43,7 @@ export class LinkState {
   }
 
   restoreOneWay(from: EndpointId, to: EndpointId): void {
-    this.cut.delete(key(from, to));
+    if (this.cut.get(from)?.delete(to) === true) this.cutLinks--;
   }
 
   /** Cut every link between different groups (both directions). Links inside a group are untouched. */
@@ -56,14 +70,13 @@ export class LinkState {
 
   heal(): void {
     this.cut.clear();
+    this.cutLinks = 0;
   }
 
   /** Cut directed pairs, sorted, for traces and reports. */
   describe(): string[] {
-    return [...this.cut].map((k) => k.replace("\u0001", "->")).sort();
+    const pairs: string[] = [];
+    for (const [from, tos] of this.cut) for (const to of tos) pairs.push(`${from}->${to}`);
+    return pairs.sort();
   }
-}
-
-function key(from: EndpointId, to: EndpointId): string {
-  return `${from}\u0001${to}`;
 }

@@ -32,13 +32,29 @@ export function decodeCommandEnvelope(data: string): Result<CommandEnvelope, Cli
   if (data.startsWith(COMPACT_ENVELOPE_MARK)) {
     const compact = decodeCompactEnvelope(data);
     if ("problem" in compact) return err(invalidRequest("entry.data", `compact entry data is malformed: ${compact.problem}`));
-    return validateCommandEnvelope(compact.value);
+    return acceptCompact(compact.value);
   }
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
     return err(invalidRequest("entry.data", `entry data is not valid JSON (${data.length} characters)`));
+  }
+  return validateCommandEnvelope(value);
+}
+
+/**
+ * validateCommandEnvelope for a value decodeCompactEnvelope built: module
+ * "kv", strings and decimal counts where they belong, so only the ranges are
+ * left to check (this runs for every entry every replica applies). Anything
+ * out of range takes the full validator, for its specific error.
+ */
+function acceptCompact(value: Record<string, unknown>): Result<CommandEnvelope, ClientError> {
+  const clientId = value["clientId"] as string;
+  const seq = value["seq"] as number;
+  const proposedAtMs = value["proposedAtMs"] as number;
+  if (clientId.length > 0 && clientId.length <= maxClientIdChars && seq >= 1 && Number.isSafeInteger(seq) && Number.isSafeInteger(proposedAtMs)) {
+    return ok({ module: "kv", clientId, seq, proposedAtMs, command: value["command"] });
   }
   return validateCommandEnvelope(value);
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeCommandEnvelope, encodeCommandEnvelope, type CommandEnvelope } from "../../src/state/envelope";
-import { COMPACT_ENVELOPE_MARK } from "../../src/state/envelope-compact";
+import { decodeCommandEnvelope, encodeCommandEnvelope, validateCommandEnvelope, type CommandEnvelope } from "../../src/state/envelope";
+import { COMPACT_ENVELOPE_MARK, decodeCompactEnvelope } from "../../src/state/envelope-compact";
 
 const text = fc.oneof(fc.string({ maxLength: 8 }), fc.string({ unit: "grapheme", maxLength: 4 }), fc.constantFrom("", "\u0000", "\u0001x", "😀", "\ud800", "v".repeat(70_000)));
 const count = fc.oneof(fc.nat(), fc.constantFrom(0, -0, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2));
@@ -35,6 +35,21 @@ describe("compact log entries", () => {
     expect(data.startsWith(COMPACT_ENVELOPE_MARK)).toBe(true);
     expect(data.length).toBeLessThan(JSON.stringify(e).length / 2);
     expect(decodeCommandEnvelope(data)).toEqual({ ok: true, value: e });
+  });
+
+  it("hand-made compact data decodes as the full validator judges the value it spells (any id length, any decimal)", () => {
+    const prefixed = (t: string) => String.fromCharCode(t.length >>> 16, t.length & 0xffff) + t;
+    const decimal = fc.oneof(fc.nat().map(String), fc.constantFrom("0", "1", "9007199254740991", "9007199254740992", "9999999999999999"));
+    const clientId = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom("c".repeat(128), "c".repeat(129), "c".repeat(1000)));
+    fc.assert(
+      fc.property(clientId, decimal, decimal, (id, seq, at) => {
+        const data = `${COMPACT_ENVELOPE_MARK}\u0000${prefixed(id)}${prefixed(seq)}${prefixed(at)}${prefixed("k")}`;
+        const compact = decodeCompactEnvelope(data);
+        if ("problem" in compact) return;
+        expect(decodeCommandEnvelope(data)).toEqual(validateCommandEnvelope(compact.value));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("refuse malformed compact data with an error value, never a throw", () => {

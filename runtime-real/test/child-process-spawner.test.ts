@@ -98,7 +98,8 @@ describe("ChildProcessSpawner", () => {
   });
 
   it("stop() sends SIGTERM to the whole process group, then SIGKILL after the grace period", async () => {
-    const { run } = setup({ stopGraceMs: 200 });
+    // A grace the polite child's watchdog wrapper meets even on a loaded machine (200 ms was missed once under CI).
+    const { run } = setup({ stopGraceMs: 1000 });
     const polite = run(sh("echo ready; sleep 30"));
     const stubborn = run(sh("trap '' TERM; echo ready; sleep 30 & wait; sleep 30"));
     await waitFor(() => polite.kinds().includes("output") && stubborn.kinds().includes("output"));
@@ -109,7 +110,7 @@ describe("ChildProcessSpawner", () => {
     expect(polite.exited()).toMatchObject({ kind: "exited", exitCode: null, signal: "SIGTERM" });
     await waitFor(() => stubborn.exited() !== undefined);
     expect(stubborn.exited()).toMatchObject({ kind: "exited", exitCode: null, signal: "SIGKILL" });
-    expect(performance.now() - stoppedAtMs).toBeGreaterThanOrEqual(190);
+    expect(performance.now() - stoppedAtMs).toBeGreaterThanOrEqual(990);
   });
 
   it("kill() ends a process at once with SIGKILL, and later stop/kill are no-ops", async () => {

@@ -49,7 +49,9 @@
  * session commands enter the log in a compact spelling (state/envelope-compact.ts),
  * and log records are binary frames (storage/record-binary.ts). Each binary
  * form decodes to the same value its JSON form would and passes the same
- * validation; anything else stays JSON.
+ * validation, less the field-set and type checks its decoder makes true by
+ * construction (parseDecodedRaftMessage; a compact entry's envelope); tests
+ * hold the shortened checks equal to the full ones. Anything else stays JSON.
  *
  * Membership: single-server changes, effective on append (thesis §4.1). One
  * uncommitted config entry at a time, and only once the leader committed an

@@ -36,7 +36,8 @@ const snapshotVersion = 1;
  * or invalid command — is a deterministic value, so replicas never diverge.
  *
  * Digest: `digest` is a rolling 64-bit hash (digest.ts) folded over every applied entry
- * (index, term, kind, data) and its result (as its canonical JSON value: result-fold.ts). Replicas at the same
+ * (index, term, kind, data) and its result (its canonical JSON value, folded on its own and then added:
+ * result-fold.ts). Replicas at the same
  * appliedIndex must hold the same rolling digest; it is O(entry) per apply and
  * travels in the snapshot, so a restored replica continues the same chain.
  * It checks the history of results, not the state image; `stateDigest()`

@@ -149,22 +149,26 @@ const tinyOperation = fc.record({
   status: fc.constantFrom("ok", "ok", "ok", "fail", "info", "none"),
 });
 
+/** One key's history from tiny operations: each process invokes once and completes as its status says ("none": never). */
+function tinyHistory(ops: ReadonlyArray<typeof tinyOperation extends fc.Arbitrary<infer T> ? T : never>): HistoryEvent[] {
+  const events: HistoryEvent[] = [];
+  ops.forEach((op, process) => {
+    const value = op.f === "read" ? null : op.f === "cas" ? ([op.expected, op.value] as const) : op.value;
+    events.push({ process, type: "invoke", f: op.f, key: "k", value, time: op.invokeNs });
+    if (op.status === "none") return;
+    const completionValue = op.f === "read" ? (op.status === "ok" ? op.value : null) : value;
+    events.push({ process, type: op.status, f: op.f, key: "k", value: completionValue, time: op.invokeNs + op.durationNs });
+  });
+  return events.sort((a, b) => a.time - b.time);
+}
+
 describe("linearizability checker against a brute-force oracle", () => {
   it("agrees on arbitrary tiny single-key histories, linearizable or not", () => {
     let disagreements = 0;
     const seenBoth = { linearizable: 0, not: 0 };
     fc.assert(
       fc.property(fc.array(tinyOperation, { minLength: 1, maxLength: 6 }), (ops) => {
-        const events: HistoryEvent[] = [];
-        ops.forEach((op, process) => {
-          const value = op.f === "read" ? null : op.f === "cas" ? ([op.expected, op.value] as const) : op.value;
-          events.push({ process, type: "invoke", f: op.f, key: "k", value, time: op.invokeNs });
-          if (op.status === "none") return;
-          const completionValue = op.f === "read" ? (op.status === "ok" ? op.value : null) : value;
-          events.push({ process, type: op.status, f: op.f, key: "k", value: completionValue, time: op.invokeNs + op.durationNs });
-        });
-        events.sort((a, b) => a.time - b.time);
-        const paired = pairOperations(events);
+        const paired = pairOperations(tinyHistory(ops));
         expect(paired.ok).toBe(true);
         if (!paired.ok) return;
         const expected = bruteForceLinearizable(paired.value);
@@ -189,16 +193,7 @@ describe("linearizability checker failure reports", () => {
     let deep = 0;
     fc.assert(
       fc.property(fc.array(tinyOperation, { minLength: 1, maxLength: 12 }), (ops) => {
-        const events: HistoryEvent[] = [];
-        ops.forEach((op, process) => {
-          const value = op.f === "read" ? null : op.f === "cas" ? ([op.expected, op.value] as const) : op.value;
-          events.push({ process, type: "invoke", f: op.f, key: "k", value, time: op.invokeNs });
-          if (op.status === "none") return;
-          const completionValue = op.f === "read" ? (op.status === "ok" ? op.value : null) : value;
-          events.push({ process, type: op.status, f: op.f, key: "k", value: completionValue, time: op.invokeNs + op.durationNs });
-        });
-        events.sort((a, b) => a.time - b.time);
-        const paired = pairOperations(events);
+        const paired = pairOperations(tinyHistory(ops));
         if (!paired.ok) return;
         const result = checkRegisterOperations(paired.value).keys[0];
         const violation = result?.violation;

@@ -1,8 +1,7 @@
 import { spawn as spawnChild } from "node:child_process";
-import { spawnFailureReasonFor } from "./child-record";
 import { performance } from "node:perf_hooks";
 import type { LaunchSpec, ProcessEvent, ProcessHandle, ProcessSpawner, ProcessSpec, Tracer } from "@blixard/core";
-import { ChildRecord, type ChildLimits } from "./child-record";
+import { ChildRecord, spawnFailureReasonFor, type ChildLimits } from "./child-record";
 import { executableExists, FenceClock, FenceFile, WATCHDOG_SCRIPT } from "./fence-watchdog";
 
 /**

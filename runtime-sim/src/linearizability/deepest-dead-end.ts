@@ -1,4 +1,4 @@
-import type { EntryList } from "./entry-list";
+import { EntryList } from "./entry-list";
 import type { SearchDeadEnd } from "./search";
 
 /**
@@ -24,7 +24,7 @@ export class DeepestDeadEnd<State> {
   }
 
   /** A return was reached with its operation pending: keep it if it is the deepest yet. */
-  reached(stack: ReadonlyArray<{ readonly operation: number; readonly stateBefore: State }>, state: State, entries: EntryList, blockedEntry: number, blocked: number): void {
+  reached(stack: ReadonlyArray<{ readonly operation: number; readonly stateBefore: State }>, state: State, entries: EntryList, blockedEntry: number): void {
     if (stack.length <= this.depth) return;
     // The state after frame i depends only on frames 0..i, so unchanged frames keep theirs.
     const from = Math.min(this.unchangedBelow, this.prefix.length);
@@ -36,6 +36,7 @@ export class DeepestDeadEnd<State> {
     }
     this.depth = stack.length;
     this.unchangedBelow = stack.length;
+    const blocked = EntryList.operationOf(blockedEntry);
     this.blocked = blocked;
     this.pending = entries.callsBefore(blockedEntry).filter((operation) => operation !== blocked);
   }

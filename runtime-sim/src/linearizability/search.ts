@@ -87,7 +87,7 @@ export function searchLinearization<State, Input>(
       continue;
     }
     // A return reached with its operation still pending: this branch cannot be linearized.
-    deadEnd.reached(stack, state, entries, entry, operation);
+    deadEnd.reached(stack, state, entries, entry);
     const top = stack.pop();
     if (top === undefined) return { verdict: "not-linearizable", steps, deadEnd: deadEnd.value() };
     deadEnd.popped(stack.length);

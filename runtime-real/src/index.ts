@@ -1,6 +1,7 @@
 export { SystemClock, type SystemClockOptions } from "./system-clock";
 export { CryptoRandom, type CryptoRandomOptions } from "./crypto-random";
 export { JsonLinesTracer, type JsonLinesTracerOptions } from "./json-tracer";
+export { DataDirLock, DataDirLockedError, describeHolder, LOCK_FILE, type DataDirHolder } from "./data-dir-lock";
 export { SqliteDisk, type SqliteDiskOptions } from "./sqlite-disk";
 export { WsNet, type WsNetOptions, type PeerStatus } from "./ws-net";
 export { ChildProcessSpawner, READY_PATTERN_ENV, type ChildProcessSpawnerOptions } from "./child-process-spawner";

@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { EndpointId, Runtime, Tracer } from "@blixard/core";
 import { ChildProcessSpawner, type ChildProcessSpawnerOptions } from "./child-process-spawner";
 import { CryptoRandom } from "./crypto-random";
+import { DataDirLock } from "./data-dir-lock";
 import { JsonLinesTracer } from "./json-tracer";
 import { SqliteDisk } from "./sqlite-disk";
 import { SystemClock } from "./system-clock";
@@ -14,7 +14,7 @@ import { WsNet, type WsNetOptions } from "./ws-net";
  */
 export interface RealRuntimeOptions {
   readonly nodeId: string;
-  /** Created if missing; holds disk.sqlite. */
+  /** Created if missing; holds disk.sqlite and LOCK (held by this process until close; see data-dir-lock.ts). */
   readonly dataDir: string;
   readonly clusterId?: string;
   readonly listen: { readonly host: string; readonly port: number };
@@ -48,8 +48,15 @@ export const DEFAULT_CLUSTER_ID = "blixard";
 export async function createRealRuntime(options: RealRuntimeOptions): Promise<RealRuntime> {
   const { nodeId } = options;
   const tracer = options.tracer ?? new JsonLinesTracer({ nodeId, writeLine: (line) => process.stderr.write(`${line}\n`) });
-  mkdirSync(options.dataDir, { recursive: true });
-  const disk = SqliteDisk.open({ nodeId, path: join(options.dataDir, "disk.sqlite") });
+  // Before anything in the directory is read: a second process must not even open the database.
+  const lock = DataDirLock.acquire(options.dataDir, nodeId);
+  let disk: SqliteDisk;
+  try {
+    disk = SqliteDisk.open({ nodeId, path: join(options.dataDir, "disk.sqlite") });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const clock = new SystemClock();
   const random = new CryptoRandom(options.randomSeed === undefined ? {} : { seed: options.randomSeed });
   const spawner = new ChildProcessSpawner({ ...options.spawner, nodeId, tracer });
@@ -69,6 +76,7 @@ export async function createRealRuntime(options: RealRuntimeOptions): Promise<Re
     clock.close();
     await spawner.close();
     disk.close();
+    lock.release();
     throw error;
   }
   const bound = net.address();
@@ -80,6 +88,7 @@ export async function createRealRuntime(options: RealRuntimeOptions): Promise<Re
       await spawner.close();
       await net.close();
       diskEnd();
+      lock.release();
     })();
     return closing;
   };

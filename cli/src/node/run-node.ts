@@ -10,7 +10,7 @@ import {
   type HostConfig,
   type Tracer,
 } from "@blixard/core";
-import { createRealRuntime, JsonLinesTracer, type RealRuntime } from "@blixard/runtime-real";
+import { createRealRuntime, DataDirLockedError, JsonLinesTracer, type RealRuntime } from "@blixard/runtime-real";
 import { advertisedAddress, type NodeLaunch } from "./node-args";
 import { startMetricsServer } from "./metrics-server";
 
@@ -53,7 +53,11 @@ export async function runNode(launch: NodeLaunch, io: NodeProcessIo): Promise<nu
     });
   } catch (error) {
     io.err(`blixard node ${launch.nodeId}: cannot start: ${error instanceof Error ? error.message : String(error)}`);
-    io.err("  hint: is the --listen port in use, or the --data-dir held by another node process?");
+    io.err(
+      error instanceof DataDirLockedError
+        ? "  hint: stop that process first (its lock goes when it exits, however it exits), or give this node its own --data-dir"
+        : "  hint: is the --listen port in use, or the --data-dir unwritable?",
+    );
     await trace?.close();
     return 1;
   }

@@ -59,7 +59,22 @@ describe("blixard node arguments", () => {
     expect(problem({ diskGib: -1 })).toContain("--disk-gib");
     expect(problem({ feature: ["KVM"] })).toContain("--feature must be a name");
     expect(problem({ metricsPort: 0 })).toContain("--metrics-port");
-    expect(problem({ runnerPath: "/nix/store/x" })).toContain("--runner-path only applies to --backend microvm-nix");
+    expect(problem({ nixpkgsFlake: "github:NixOS/nixpkgs/abc" })).toContain("only apply to --backend microvm-nix, not process");
+  });
+
+  it("microvm-nix takes its flake references, Nix CLI and build timeout, each checked by name", () => {
+    const parsed = parseNodeArgs({ ...good, backend: "microvm-nix", nixpkgsFlake: "github:NixOS/nixpkgs/0123abc", nixBuildTimeoutS: 600 });
+    expect(parsed.ok && parsed.value.microvmNix).toMatchObject({
+      nixpkgsFlake: "github:NixOS/nixpkgs/0123abc",
+      microvmFlake: "github:astro/microvm.nix",
+      nixCommand: "nix",
+      buildTimeoutMs: 600_000,
+    });
+    expect(parseNodeArgs(good).ok && parseNodeArgs(good)).toMatchObject({ value: { microvmNix: null } });
+    expect(problem({ backend: "microvm-nix", microvmFlake: "github:astro/microvm.nix#x" })).toContain("--microvm-flake must be a flake reference");
+    expect(problem({ backend: "microvm-nix", nixpkgsFlake: "a b" })).toContain("--nixpkgs-flake must be a flake reference");
+    expect(problem({ backend: "microvm-nix", nixBuildTimeoutS: 0 })).toContain("--nix-build-timeout-s must be an integer from 1");
+    expect(problem({ backend: "microvm-nix", nixCommand: " " })).toContain("--nix-command must name the Nix CLI");
   });
 
   it("too many peers is refused before any is parsed", () => {

@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { NODE_READ_MODES } from "@blixard/core";
+import { DEFAULT_MICROVM_NIX_OPTIONS, NODE_READ_MODES } from "@blixard/core";
 import { DEFAULT_CLUSTER_ID } from "@blixard/runtime-real";
 import { NODE_BACKENDS, parseNodeArgs, type RawNodeArgs } from "../node/node-args";
 import { runNode, stopSignals } from "../node/run-node";
@@ -23,7 +23,10 @@ export const nodeCommand: CommandModule<object, RawNodeArgs> = {
       .option("memory-mib", { type: "number", default: 32 * 1024, describe: "memory this host offers" })
       .option("disk-gib", { type: "number", default: 500, describe: "disk this host offers" })
       .option("feature", { type: "string", array: true, describe: "a host feature (kvm, gpu, nix...); repeatable" })
-      .option("runner-path", { type: "string", describe: "microvm-nix: a built microvm.declaredRunner to run" })
+      .option("nixpkgs-flake", { type: "string", describe: `microvm-nix: nixpkgs flake reference guests are built with (pin a revision); default ${DEFAULT_MICROVM_NIX_OPTIONS.nixpkgsFlake}` })
+      .option("microvm-flake", { type: "string", describe: `microvm-nix: microvm.nix flake reference; default ${DEFAULT_MICROVM_NIX_OPTIONS.microvmFlake}` })
+      .option("nix-command", { type: "string", describe: "microvm-nix: the Nix CLI that builds runners; default nix" })
+      .option("nix-build-timeout-s", { type: "number", describe: `microvm-nix: a runner build still running after this long fails the start; default ${DEFAULT_MICROVM_NIX_OPTIONS.buildTimeoutMs / 1000}` })
       .option("metrics-port", { type: "number", describe: "serve /metrics and /status on 127.0.0.1:PORT" })
       .option("read-mode", {
         type: "string",

@@ -9,15 +9,17 @@ import {
   PEER_ADDRESS_LENGTH_MAX,
   type BlixardError,
   type LaunchBackend,
+  type MicrovmNixOptions,
   NODE_READ_MODES,
   type NodeReadMode,
   type Resources,
   type Result,
 } from "@blixard/core";
 import { checkPeerUrl, checkWsUrl } from "../client/cluster-endpoints";
+import { parseMicrovmNixArgs, type RawMicrovmNixArgs } from "./microvm-nix-args";
 
 /** `blixard node` flags as yargs hands them over (unchecked). */
-export interface RawNodeArgs {
+export interface RawNodeArgs extends RawMicrovmNixArgs {
   readonly id?: unknown;
   readonly listen?: unknown;
   readonly peer?: unknown;
@@ -28,7 +30,6 @@ export interface RawNodeArgs {
   readonly memoryMib?: unknown;
   readonly diskGib?: unknown;
   readonly feature?: unknown;
-  readonly runnerPath?: unknown;
   readonly metricsPort?: unknown;
   readonly traceFile?: unknown;
   readonly readMode?: unknown;
@@ -59,7 +60,8 @@ export interface NodeLaunch {
   readonly backend: Exclude<LaunchBackend, "sim">;
   readonly capacity: Resources;
   readonly features: readonly string[];
-  readonly runnerPath: string | null;
+  /** How microvm-nix builds runners here; null for other backends. */
+  readonly microvmNix: MicrovmNixOptions | null;
   readonly metricsPort: number | null;
   readonly traceFile: string | null;
   /** Linearizable read path; every node of a cluster must use the same one. */
@@ -92,8 +94,8 @@ export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
   if (!features.ok) return features;
   const metricsPort = raw.metricsPort === undefined ? null : raw.metricsPort;
   if (metricsPort !== null && !isPort(metricsPort, 1)) return bad(`--metrics-port must be a port from 1 to 65535, got ${show(raw.metricsPort)}`);
-  const runnerPath = typeof raw.runnerPath === "string" && raw.runnerPath !== "" ? raw.runnerPath : null;
-  if (runnerPath !== null && backend !== "microvm-nix") return bad(`--runner-path only applies to --backend microvm-nix, not ${String(backend)}`);
+  const microvmNix = parseMicrovmNixArgs(raw);
+  if (!microvmNix.ok) return microvmNix;
   const traceFile = typeof raw.traceFile === "string" && raw.traceFile !== "" ? raw.traceFile : null;
   if (raw.join !== undefined && typeof raw.join !== "boolean") return bad(`--join is a flag (true or false), got ${show(raw.join)}`);
   const advertise = parseAdvertise(raw.advertise);
@@ -111,7 +113,7 @@ export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
     backend: backend as NodeLaunch["backend"],
     capacity: capacity.value,
     features: features.value,
-    runnerPath,
+    microvmNix: microvmNix.value,
     metricsPort: metricsPort as number | null,
     traceFile,
     readMode: readMode as NodeLaunch["readMode"],

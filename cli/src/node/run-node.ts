@@ -31,7 +31,7 @@ export function hostConfigFor(launch: NodeLaunch, url: string): HostConfig {
     address: url,
     capacity: launch.capacity,
     features: launch.features,
-    ...(launch.runnerPath === null ? {} : { launchOptions: { runnerPath: launch.runnerPath } }),
+    ...(launch.microvmNix === null ? {} : { launchOptions: { microvmNix: launch.microvmNix } }),
   };
 }
 

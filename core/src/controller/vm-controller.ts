@@ -44,6 +44,10 @@ interface Observed {
    * starts elsewhere), and this host's view may not show that move yet.
    */
   exitUnacknowledged: boolean;
+  /** `detail` holds the launch's latest progress line (a runner build), not yet reported. */
+  progressUnreported: boolean;
+  /** `detail` holds a progress line rather than an exit's output tail: cleared once the VM boots. */
+  detailIsProgress: boolean;
 }
 
 /**
@@ -205,6 +209,12 @@ export class VmController {
       case "booted":
         local.bootedMonoMs = this.runtime.clock.monotonicMs();
         if (local.stopRequestedMonoMs === null) obs.status = "running";
+        if (obs.detailIsProgress) Object.assign(obs, { detail: null, detailIsProgress: false, progressUnreported: false });
+        return;
+      case "progress":
+        // What a slow start is doing (building the runner): shown in the VM's status while it is starting.
+        if (local.stopRequestedMonoMs !== null || obs.status !== "starting") return;
+        Object.assign(obs, { detail: event.message.slice(0, 512), detailIsProgress: true, progressUnreported: true });
         return;
       case "output":
         local.output.push(event.line.slice(0, 512));
@@ -227,6 +237,8 @@ export class VmController {
     const tail = [...local.output, ...(spawnError === null ? [] : [`spawn failed: ${spawnError}`])].join("\n");
     obs.exitCode = exitCode;
     obs.detail = tail.length > 0 ? tail : signal === null ? null : `killed by ${signal}`;
+    obs.detailIsProgress = false;
+    obs.progressUnreported = false;
     const expected = local.stopRequestedMonoMs !== null;
     if (expected) {
       obs.status = "stopped";
@@ -268,6 +280,8 @@ export class VmController {
       lastReportMonoMs: Number.NEGATIVE_INFINITY,
       lastReportedStatus: null,
       exitUnacknowledged: false,
+      progressUnreported: false,
+      detailIsProgress: false,
     };
     this.observed.set(name, fresh);
     return fresh;
@@ -279,11 +293,13 @@ export class VmController {
     // An unacknowledged exit is re-reported even if the state already shows that status from an earlier exit,
     // and so is "stopped" while the state still holds a VM this host no longer runs (a move or a stop to finish):
     // only a report applied while the move is pending releases the host.
-    if (obs.status === vm.status && !obs.exitUnacknowledged && !releasable) return;
+    // Progress of a starting VM is reported too, at most once per reportRetryMs.
+    if (obs.status === vm.status && !obs.exitUnacknowledged && !releasable && !obs.progressUnreported) return;
     const now = this.runtime.clock.monotonicMs();
     if (obs.lastReportedStatus === obs.status && now - obs.lastReportMonoMs < this.config.reportRetryMs) return;
     obs.lastReportMonoMs = now;
     obs.lastReportedStatus = obs.status;
+    obs.progressUnreported = false;
     this.node.proposeInternal(clusterModuleName, {
       type: "report-vm-status",
       hostId: this.config.hostId,

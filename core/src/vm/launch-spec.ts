@@ -1,15 +1,42 @@
 import { blixardError, err, ok } from "../errors";
 import type { Result } from "../errors";
-import type { LaunchSpec } from "../ports/spawner";
+import type { LaunchSpec, MicrovmLaunch } from "../ports/spawner";
+import { microvmFlake } from "./microvm/flake";
+import { networkFromSpec } from "./microvm/network";
+import type { VmNetwork } from "./microvm/network";
 import type { VmShare, VmSpec } from "./spec";
 
 export type LaunchBackend = LaunchSpec["backend"];
 
+/** How this host builds microvm.nix guests. */
+export interface MicrovmNixOptions {
+  /** Flake reference for the nixpkgs guests from spec modules are built with. Pin a revision for hosts that agree. */
+  readonly nixpkgsFlake: string;
+  /** Flake reference for microvm.nix. */
+  readonly microvmFlake: string;
+  /** This host's Nix system (x86_64-linux, aarch64-linux). */
+  readonly system: string;
+  /** Nix CLI used to build runners. */
+  readonly nixCommand: string;
+  /** A runner build still running after this long fails the start. */
+  readonly buildTimeoutMs: number;
+}
+
+export const DEFAULT_MICROVM_NIX_OPTIONS: MicrovmNixOptions = {
+  nixpkgsFlake: "github:NixOS/nixpkgs/nixos-24.11",
+  microvmFlake: "github:astro/microvm.nix",
+  system: "x86_64-linux",
+  nixCommand: "nix",
+  // A first build downloads and builds a whole NixOS closure.
+  buildTimeoutMs: 30 * 60_000,
+};
+
+/** microvm-run, relative to the VM's state directory (microvm.nix's `current` runner link). */
+export const MICROVM_RUN_ARGV = ["current/bin/microvm-run"] as const;
+
 export interface LaunchOptions {
-  /** A built microvm.nix runner (the `declaredRunner` output, holding bin/microvm-run). */
-  readonly runnerPath?: string;
-  /** Nix CLI used to build and run a flake's runner. Default "nix". */
-  readonly nixCommand?: string;
+  /** microvm-nix: how runners are built here; defaults to DEFAULT_MICROVM_NIX_OPTIONS. */
+  readonly microvmNix?: MicrovmNixOptions;
   /** QEMU binary for qemu-direct. Default "qemu-system-x86_64". */
   readonly qemuCommand?: string;
   /** Command for the "process" backend; default is a shell that prints a boot line and idles. */
@@ -25,7 +52,8 @@ export const PROCESS_BOOT_LINE_PREFIX = "blixard-vm booted";
  * a spec that cannot be launched on a backend gets a specific error, not a
  * half-built argv.
  */
-export function launchSpecFor(spec: VmSpec, backend: LaunchBackend, options: LaunchOptions = {}): Result<LaunchSpec> {
+export function launchSpecFor(spec: VmSpec, backend: LaunchBackend, options: LaunchOptions = {}, network: VmNetwork | null = null): Result<LaunchSpec> {
+  if (backend === "microvm-nix") return microvmNixLaunch(spec, options.microvmNix ?? DEFAULT_MICROVM_NIX_OPTIONS, network ?? networkFromSpec(spec));
   const argv = argvFor(spec, backend, options);
   if (!argv.ok) return argv;
   return ok({
@@ -37,10 +65,8 @@ export function launchSpecFor(spec: VmSpec, backend: LaunchBackend, options: Lau
   });
 }
 
-function argvFor(spec: VmSpec, backend: LaunchBackend, options: LaunchOptions): Result<string[]> {
+function argvFor(spec: VmSpec, backend: Exclude<LaunchBackend, "microvm-nix">, options: LaunchOptions): Result<string[]> {
   switch (backend) {
-    case "microvm-nix":
-      return microvmNixArgv(spec, options);
     case "qemu-direct":
       return qemuDirectArgv(spec, options);
     case "process":
@@ -54,13 +80,35 @@ function unsupported(spec: VmSpec, backend: LaunchBackend, why: string, hint: st
   return err(blixardError("launch-unsupported", `cannot launch VM ${spec.name} on backend ${backend}: ${why}`, { hint }));
 }
 
-function microvmNixArgv(spec: VmSpec, options: LaunchOptions): Result<string[]> {
-  if (options.runnerPath !== undefined) return ok([`${options.runnerPath}/bin/microvm-run`]);
-  if (spec.nixos?.kind === "flake") {
-    return ok([options.nixCommand ?? "nix", "run", `${spec.nixos.flake}.config.microvm.declaredRunner`]);
+/**
+ * microvm-nix: the spawner makes the VM's runner (`current`) from the plan,
+ * then runs its microvm-run in the VM's state directory. Kernel and initrd
+ * paths are qemu-direct's: microvm.nix boots the guest's own kernel.
+ */
+function microvmNixLaunch(spec: VmSpec, options: MicrovmNixOptions, network: VmNetwork): Result<LaunchSpec> {
+  if (spec.kernel.kernelPath !== null) {
+    return unsupported(spec, "microvm-nix", "kernel.kernelPath is set, but microvm.nix boots the guest configuration's own kernel", "drop kernel.kernelPath and kernel.initrdPath (set boot.kernelPackages in a NixOS module), or use qemu-direct");
   }
-  const why = spec.nixos === null ? "the spec has no nixos configuration" : "nixos.modules must first be built into a runner";
-  return unsupported(spec, "microvm-nix", why, "set nixos.flake, or pass runnerPath pointing at a built microvm.declaredRunner");
+  const source = spec.nixos;
+  let runner: MicrovmLaunch["runner"];
+  if (source === null) {
+    return unsupported(spec, "microvm-nix", "the spec has no nixos configuration", "set nixos.modules (NixOS module source), nixos.flake (<flake-ref>#nixosConfigurations.<name>) or nixos.runner (a built microvm.declaredRunner)");
+  } else if (source.kind === "runner") {
+    runner = { kind: "prebuilt", path: source.runner };
+  } else {
+    const flake = microvmFlake(spec, network, { nixpkgs: options.nixpkgsFlake, microvm: options.microvmFlake, system: options.system });
+    if (!flake.ok) return flake;
+    runner = { kind: "build", files: flake.value.files, attribute: flake.value.attribute, nixCommand: options.nixCommand, buildTimeoutMs: options.buildTimeoutMs };
+  }
+  const tapBridges = network.interfaces.flatMap((iface) => (iface.type === "tap" && iface.bridge !== null ? [{ tapId: iface.id, bridge: iface.bridge }] : []));
+  return ok({
+    backend: "microvm-nix",
+    argv: [...MICROVM_RUN_ARGV],
+    vcpus: spec.vcpus,
+    memoryMib: spec.memoryMib,
+    env: { BLIXARD_VM_NAME: spec.name },
+    microvm: { name: spec.name, runner, tapBridges },
+  });
 }
 
 /** QEMU splits option values on ',', so a literal comma is written twice. */

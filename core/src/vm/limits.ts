@@ -25,6 +25,10 @@ export const SHARE_TAG_LENGTH_MAX = 36;
 
 export const PATH_LENGTH_MAX = 4096;
 export const NIXOS_MODULES_MAX = 64;
+/** One NixOS module's source text. */
+export const NIXOS_MODULE_CHARS_MAX = 65_536;
+/** All of a spec's modules together: the spec travels in Raft entries and lives in every replica's memory. */
+export const NIXOS_MODULES_CHARS_TOTAL_MAX = 262_144;
 export const FLAKE_REF_LENGTH_MAX = 1024;
 export const KERNEL_PARAMS_MAX = 64;
 export const KERNEL_PARAM_LENGTH_MAX = 256;

@@ -6,7 +6,7 @@ import { RESTART_BACKOFF_MS_INITIAL_DEFAULT, RESTART_BACKOFF_MS_MAX_DEFAULT, RES
  * normalised output of validateVmSpec: every field present, lists in a
  * canonical order, so two replicas holding "the same" spec hold the same bytes.
  */
-export const HYPERVISORS = ["cloud-hypervisor", "crosvm", "firecracker", "kvmtool", "qemu", "stratovirt"] as const;
+export const HYPERVISORS = ["alioth", "cloud-hypervisor", "crosvm", "firecracker", "kvmtool", "qemu", "stratovirt"] as const;
 export type Hypervisor = (typeof HYPERVISORS)[number];
 
 export const INTERFACE_TYPES = ["tap", "user"] as const;
@@ -37,10 +37,17 @@ export interface VmShare {
   readonly proto: ShareProto;
 }
 
-/** Where the guest's NixOS configuration comes from. */
+/**
+ * Where the guest's NixOS configuration comes from (microvm-nix backend):
+ * NixOS modules given as Nix source text, built with microvm.nix's module
+ * into a per-VM flake; the operator's own flake configuration, extended with
+ * what Blixard sets; or a runner already built (a microvm.declaredRunner
+ * store path), run as it is.
+ */
 export type NixosSource =
   | { readonly kind: "modules"; readonly modules: readonly string[] }
-  | { readonly kind: "flake"; readonly flake: string };
+  | { readonly kind: "flake"; readonly flake: string }
+  | { readonly kind: "runner"; readonly runner: string };
 
 export interface KernelOverrides {
   readonly kernelPath: string | null;

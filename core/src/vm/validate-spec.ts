@@ -19,7 +19,7 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const INTERFACE_ID = /^[A-Za-z0-9_.-]+$/;
 const SHARE_TAG = /^[A-Za-z0-9_.-]+$/;
 const FEATURE = /^[a-z0-9][a-z0-9-]*$/;
-const FLAKE_REF = /^([^\s#]+)#nixosConfigurations\.([A-Za-z0-9_-]+)$/;
+const FLAKE_REF = /^([^\s#\u0000-\u001f\u007f]+)#nixosConfigurations\.([A-Za-z0-9_-]+)$/;
 
 /**
  * Validate untrusted input into a normalised VmSpec. Returns all problems at
@@ -34,8 +34,23 @@ export function validateVmSpec(input: unknown): Result<VmSpec, VmSpecError> {
   if (issues.empty) {
     checkUniqueness(issues, spec);
     checkHypervisorSupport(issues, spec);
+    checkPrebuiltRunner(issues, spec);
   }
   return issues.empty ? ok(spec) : err(specError(issues.issues));
+}
+
+/** A prebuilt runner was built with its own devices and kernel line: spec fields that would change them cannot apply. */
+function checkPrebuiltRunner(issues: IssueList, spec: VmSpec): void {
+  if (spec.nixos?.kind !== "runner") return;
+  const baked: [string, number][] = [
+    ["interfaces", spec.interfaces.length],
+    ["volumes", spec.volumes.length],
+    ["shares", spec.shares.length],
+    ["kernel.kernelParams", spec.kernel.kernelParams.length],
+  ];
+  for (const [field, count] of baked) {
+    if (count > 0) issues.add(field, "cannot be set with nixos.runner: a prebuilt runner carries its own (declare them in its NixOS configuration, or give nixos.modules or nixos.flake)");
+  }
 }
 
 function specError(issues: readonly SpecIssue[]): VmSpecError {
@@ -143,40 +158,54 @@ function readPath(r: ObjectReader, key: string, absolute: boolean): string {
   return value;
 }
 
+const NIXOS_SOURCES = ["modules", "flake", "runner"] as const;
+
 function readNixos(root: ObjectReader): NixosSource | null {
   const value = root.raw("nixos");
   if (value === undefined || value === null) return null;
   const r = readObject(root.issues, "nixos", value);
   if (r === null) return null;
-  const hasModules = r.has("modules");
-  const hasFlake = r.has("flake");
+  const given = NIXOS_SOURCES.filter((key) => r.has(key));
   // `kind` is optional on input (the normalised form carries it) but must agree.
   const kind = r.raw("kind");
   let source: NixosSource | null = null;
-  if (hasModules === hasFlake) {
-    root.issues.add("nixos", "must set exactly one of modules or flake");
-  } else if (kind !== undefined && kind !== (hasFlake ? "flake" : "modules")) {
-    root.issues.bad("nixos.kind", `must be ${hasFlake ? "flake" : "modules"} to match the field given`, kind);
-  } else if (hasFlake) {
+  if (given.length !== 1) {
+    root.issues.add("nixos", `must set exactly one of modules, flake or runner${given.length > 1 ? `, got ${given.join(" and ")}` : ""}`);
+  } else if (kind !== undefined && kind !== given[0]) {
+    root.issues.bad("nixos.kind", `must be ${given[0]} to match the field given`, kind);
+  } else if (given[0] === "flake") {
     const flake = r.string("flake", L.FLAKE_REF_LENGTH_MAX);
     if (flake !== "" && !FLAKE_REF.test(flake)) {
       root.issues.bad("nixos.flake", "must look like <flake-ref>#nixosConfigurations.<name>", flake);
     }
     source = { kind: "flake", flake };
+  } else if (given[0] === "runner") {
+    // A built microvm.declaredRunner (it holds bin/microvm-run); run as it is, on whichever host has it.
+    source = { kind: "runner", runner: readPath(r, "runner", true) };
   } else {
-    const modules = r.list("modules", L.NIXOS_MODULES_MAX, (v, p) => {
-      if (typeof v !== "string" || v.length === 0 || v.length > L.PATH_LENGTH_MAX || v.includes("\u0000")) {
-        root.issues.bad(p, `must be a non-empty module path or expression of at most ${L.PATH_LENGTH_MAX} characters`, v);
-        return null;
-      }
-      return v;
-    });
-    const raw = r.raw("modules");
-    if (Array.isArray(raw) && raw.length === 0) root.issues.add("nixos.modules", "must list at least one module");
-    source = { kind: "modules", modules };
+    source = { kind: "modules", modules: readModules(root, r) };
   }
   r.rejectUnknown();
   return source;
+}
+
+/** NixOS modules as Nix source text, bounded one by one and together. */
+function readModules(root: ObjectReader, r: ObjectReader): string[] {
+  let totalChars = 0;
+  const modules = r.list("modules", L.NIXOS_MODULES_MAX, (v, p) => {
+    if (typeof v !== "string" || v.trim().length === 0 || v.length > L.NIXOS_MODULE_CHARS_MAX || v.includes("\u0000")) {
+      root.issues.bad(p, `must be a NixOS module's Nix source text, non-empty, at most ${L.NIXOS_MODULE_CHARS_MAX} characters, without NUL`, v);
+      return null;
+    }
+    totalChars += v.length;
+    return v;
+  });
+  const raw = r.raw("modules");
+  if (Array.isArray(raw) && raw.length === 0) root.issues.add("nixos.modules", "must list at least one module");
+  if (totalChars > L.NIXOS_MODULES_CHARS_TOTAL_MAX) {
+    root.issues.add("nixos.modules", `hold ${totalChars} characters together; at most ${L.NIXOS_MODULES_CHARS_TOTAL_MAX} (keep large configurations in a flake: nixos.flake)`);
+  }
+  return modules;
 }
 
 function readKernel(root: ObjectReader): KernelOverrides {
@@ -188,8 +217,8 @@ function readKernel(root: ObjectReader): KernelOverrides {
   const kernelPath = optionalPath(r, "kernelPath");
   const initrdPath = optionalPath(r, "initrdPath");
   const kernelParams = r.list("kernelParams", L.KERNEL_PARAMS_MAX, (v, p) => {
-    if (typeof v !== "string" || v.length === 0 || v.length > L.KERNEL_PARAM_LENGTH_MAX || /\s/.test(v)) {
-      root.issues.bad(p, `must be one kernel parameter without whitespace, at most ${L.KERNEL_PARAM_LENGTH_MAX} characters`, v);
+    if (typeof v !== "string" || v.length === 0 || v.length > L.KERNEL_PARAM_LENGTH_MAX || /[\s\u0000-\u001f\u007f]/.test(v)) {
+      root.issues.bad(p, `must be one kernel parameter without whitespace or control characters, at most ${L.KERNEL_PARAM_LENGTH_MAX} characters`, v);
       return null;
     }
     return v;

@@ -11,31 +11,48 @@ function spec(input: Record<string, unknown>): VmSpec {
 }
 
 describe("launchSpecFor", () => {
-  it("microvm-nix runs the flake's declared runner", () => {
+  it("microvm-nix builds the flake's declared runner and runs its microvm-run in the VM's state directory", () => {
     const r = launchSpecFor(spec({ nixos: { flake: "/srv/infra#nixosConfigurations.web" } }), "microvm-nix");
-    expect(r).toEqual({
-      ok: true,
-      value: {
-        backend: "microvm-nix",
-        argv: ["nix", "run", "/srv/infra#nixosConfigurations.web.config.microvm.declaredRunner"],
-        vcpus: 2,
-        memoryMib: 512,
-        env: { BLIXARD_VM_NAME: "web-1" },
-      },
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value).toMatchObject({ backend: "microvm-nix", argv: ["current/bin/microvm-run"], vcpus: 2, memoryMib: 512, env: { BLIXARD_VM_NAME: "web-1" } });
+    const runner = r.value.microvm?.runner;
+    expect(runner?.kind === "build" && { attribute: runner.attribute, files: runner.files.map((f) => f.path), nix: runner.nixCommand, timeout: runner.buildTimeoutMs }).toEqual({
+      attribute: "nixosConfigurations.web-1.config.microvm.declaredRunner",
+      files: ["flake.nix", "blixard.nix"],
+      nix: "nix",
+      timeout: 30 * 60_000,
     });
   });
 
-  it("microvm-nix with a built runner runs its microvm-run", () => {
-    const r = launchSpecFor(spec({ nixos: { modules: ["./web.nix"] } }), "microvm-nix", { runnerPath: "/nix/store/abc-runner" });
-    expect(r.ok && r.value.argv).toEqual(["/nix/store/abc-runner/bin/microvm-run"]);
+  it("microvm-nix builds spec modules with the host's nixpkgs, microvm.nix and system", () => {
+    const options = { microvmNix: { nixpkgsFlake: "github:NixOS/nixpkgs/abc", microvmFlake: "github:astro/microvm.nix/def", system: "aarch64-linux", nixCommand: "/run/current-system/sw/bin/nix", buildTimeoutMs: 60_000 } };
+    const r = launchSpecFor(spec({ nixos: { modules: ["{ ... }: { }"] } }), "microvm-nix", options);
+    if (!r.ok) throw new Error(r.error.message);
+    const runner = r.value.microvm?.runner;
+    if (runner?.kind !== "build") throw new Error("expected a build");
+    expect(runner.files.map((f) => f.path)).toEqual(["flake.nix", "blixard.nix", "modules/0.nix"]);
+    expect(runner.files[0]?.text).toContain('url = "github:NixOS/nixpkgs/abc";');
+    expect(runner.files[0]?.text).toContain('system = "aarch64-linux";');
+    expect([runner.nixCommand, runner.buildTimeoutMs]).toEqual(["/run/current-system/sw/bin/nix", 60_000]);
   });
 
-  it("microvm-nix with only modules and no runner is a specific error", () => {
-    const r = launchSpecFor(spec({ nixos: { modules: ["./web.nix"] } }), "microvm-nix");
-    expect(r.ok ? null : [r.error.code, r.error.message]).toEqual([
-      "launch-unsupported",
-      "cannot launch VM web-1 on backend microvm-nix: nixos.modules must first be built into a runner",
-    ]);
+  it("microvm-nix with a prebuilt runner links it as the runner; taps with a bridge are listed for the host", () => {
+    const r = launchSpecFor(spec({ nixos: { runner: "/nix/store/abc-microvm-qemu-web" } }), "microvm-nix", {}, {
+      interfaces: [{ type: "tap", id: "vm-web", mac: "02:00:00:00:00:01", ipv4: null, bridge: "br0" }],
+      dnsIpv4: [],
+    });
+    expect(r.ok && r.value.microvm).toEqual({ name: "web-1", runner: { kind: "prebuilt", path: "/nix/store/abc-microvm-qemu-web" }, tapBridges: [{ tapId: "vm-web", bridge: "br0" }] });
+  });
+
+  it("microvm-nix refuses a spec without a nixos source, with a kernel path, or a relative flake, each saying why", () => {
+    const problem = (input: Record<string, unknown>) => {
+      const r = launchSpecFor(spec(input), "microvm-nix");
+      return r.ok ? null : [r.error.code, r.error.message];
+    };
+    expect(problem({})).toEqual(["launch-unsupported", "cannot launch VM web-1 on backend microvm-nix: the spec has no nixos configuration"]);
+    expect(problem({ nixos: { modules: ["{ }"] }, kernel: { kernelPath: "/boot/vmlinuz" } })?.[1]).toContain("microvm.nix boots the guest configuration's own kernel");
+    expect(problem({ nixos: { flake: "./vms#nixosConfigurations.web" } })?.[1]).toContain('nixos.flake "./vms" is a relative path');
+    expect(problem({ nixos: { flake: "path:../vms#nixosConfigurations.web" } })?.[1]).toContain("is a relative path");
   });
 
   it("qemu-direct builds a microvm machine argv from kernel, memory, disks, nics and 9p shares", () => {

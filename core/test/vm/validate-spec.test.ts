@@ -62,7 +62,7 @@ describe("validateVmSpec", () => {
       ["vcpus", "vcpus must be an integer between 1 and 64, got 0"],
       ["memoryMib", "memoryMib must be an integer between 64 and 262144, got 0"],
       ["diskGib", "diskGib must be an integer between 0 and 65536, got -1"],
-      ["hypervisor", "hypervisor must be one of cloud-hypervisor, crosvm, firecracker, kvmtool, qemu, stratovirt, got \"vmware\""],
+      ["hypervisor", "hypervisor must be one of alioth, cloud-hypervisor, crosvm, firecracker, kvmtool, qemu, stratovirt, got \"vmware\""],
       ["priority", "priority must be an integer between 0 and 1000, got 1001"],
     ]);
   });
@@ -148,21 +148,55 @@ describe("validateVmSpec", () => {
     ).toEqual([
       ["antiAffinityGroup", `antiAffinityGroup must be null or a DNS label of at most 63 characters, got "Web"`],
       ["nixos.flake", `nixos.flake must look like <flake-ref>#nixosConfigurations.<name>, got "github:me/infra#web"`],
-      ["kernel.kernelParams[1]", `kernel.kernelParams[1] must be one kernel parameter without whitespace, at most 256 characters, got "a b"`],
+      ["kernel.kernelParams[1]", `kernel.kernelParams[1] must be one kernel parameter without whitespace or control characters, at most 256 characters, got "a b"`],
       ["kernel.initrdPath", "kernel.initrdPath needs kernel.kernelPath to be set too"],
       ["requiredFeatures[1]", `requiredFeatures[1] must be a feature name ([a-z0-9-], at most 32 characters), got "GPU"`],
       ["requiredFeatures[2]", `requiredFeatures[2] repeats a feature already listed, got "kvm"`],
       ["restartPolicy.maxRetries", "restartPolicy.maxRetries must be an integer between 0 and 100, got 101"],
       ["restartPolicy.backoffMsMax", "restartPolicy.backoffMsMax must be at least backoffMsInitial (5000), got 1000"],
     ]);
-    expect(issuesOf({ ...minimal, nixos: { modules: [], flake: "x#nixosConfigurations.y" } })).toEqual([["nixos", "nixos must set exactly one of modules or flake"]]);
+    expect(issuesOf({ ...minimal, nixos: { modules: [], flake: "x#nixosConfigurations.y" } })).toEqual([["nixos", "nixos must set exactly one of modules, flake or runner, got modules and flake"]]);
+    expect(issuesOf({ ...minimal, nixos: {} })).toEqual([["nixos", "nixos must set exactly one of modules, flake or runner"]]);
     expect(issuesOf({ ...minimal, nixos: { modules: [] } })).toEqual([["nixos.modules", "nixos.modules must list at least one module"]]);
+    expect(issuesOf({ ...minimal, nixos: { flake: "x\u0007#nixosConfigurations.y" } })[0]?.[0]).toBe("nixos.flake");
+    expect(issuesOf({ ...minimal, kernel: { kernelParams: ["a\u0000b"] } })[0]?.[0]).toBe("kernel.kernelParams[0]");
+  });
+
+  it("nixos.modules are Nix source texts, bounded each and together", () => {
+    const big = `{ ... }: { /* ${"x".repeat(60_000)} */ }`;
+    expect(validateVmSpec({ ...minimal, nixos: { modules: [big] } }).ok).toBe(true);
+    expect(issuesOf({ ...minimal, nixos: { modules: [" ", big + "x".repeat(10_000)] } }).map(([path]) => path)).toEqual(["nixos.modules[0]", "nixos.modules[1]"]);
+    expect(issuesOf({ ...minimal, nixos: { modules: [big, big, big, big, big] } })).toEqual([
+      ["nixos.modules", `nixos.modules hold ${5 * big.length} characters together; at most 262144 (keep large configurations in a flake: nixos.flake)`],
+    ]);
+  });
+
+  it("nixos.runner is an absolute store path; a prebuilt runner keeps its own devices and kernel line", () => {
+    const runner = { runner: "/nix/store/abc-microvm-qemu-web" };
+    expect(validateVmSpec({ ...minimal, nixos: runner })).toMatchObject({ ok: true, value: { nixos: { kind: "runner", runner: runner.runner } } });
+    expect(issuesOf({ ...minimal, nixos: { runner: "result/bin" } })).toEqual([["nixos.runner", `nixos.runner must be an absolute path, got "result/bin"`]]);
+    expect(
+      issuesOf({
+        ...minimal,
+        nixos: runner,
+        interfaces: [{ type: "tap", id: "t0", mac: "02:00:00:00:00:01" }],
+        volumes: [{ image: "v.img", mountPoint: "/v", sizeMib: 8 }],
+        kernel: { kernelParams: ["quiet"] },
+      }).map(([path]) => path),
+    ).toEqual(["interfaces", "volumes", "kernel.kernelParams"]);
+  });
+
+  it("two volumes may not share an image (microvm.nix asserts it)", () => {
+    const volume = { image: "data.img", mountPoint: "/a", sizeMib: 8 };
+    expect(issuesOf({ ...minimal, volumes: [volume, { ...volume, mountPoint: "/b" }] })).toEqual([
+      ["volumes[1].image", `volumes[1].image repeats an image used by an earlier volume, got "data.img"`],
+    ]);
   });
 
   it("rejects features a hypervisor does not have (per microvm.nix runners)", () => {
     const share = { tag: "s", source: "/srv", mountPoint: "/srv" };
     expect(issuesOf({ ...minimal, hypervisor: "firecracker", shares: [share], interfaces: [{ type: "user", id: "u0", mac: "02:00:00:00:00:01" }] })).toEqual([
-      ["shares[0]", "shares[0] cannot be used: firecracker does not support shares (use a volume instead)"],
+      ["shares[0]", "shares[0] cannot be used: firecracker does not support shares (microvm.nix implements neither 9p nor virtiofs for it; use a volume instead)"],
       ["interfaces[0].type", `interfaces[0].type must be tap on firecracker, got "user"`],
     ]);
     expect(issuesOf({ ...minimal, hypervisor: "cloud-hypervisor", shares: [{ ...share, proto: "9p" }] })).toEqual([
@@ -172,6 +206,27 @@ describe("validateVmSpec", () => {
       ["shares[0].proto", `shares[0].proto must be 9p on kvmtool, got "virtiofs"`],
     ]);
     expect(issuesOf({ ...minimal, hypervisor: "qemu", shares: [{ ...share, proto: "virtiofs" }] })).toEqual([]);
+    expect(issuesOf({ ...minimal, hypervisor: "alioth", shares: [{ ...share, proto: "9p" }], interfaces: [{ type: "user", id: "u0", mac: "02:00:00:00:00:01" }] })).toEqual([
+      ["shares[0].proto", `shares[0].proto must be virtiofs on alioth, got "9p"`],
+      ["interfaces[0].type", `interfaces[0].type must be tap on alioth, got "user"`],
+    ]);
+    expect(issuesOf({ ...minimal, hypervisor: "firecracker", vcpus: 33 })).toEqual([["vcpus", "vcpus must be at most 32 on firecracker, got 33"]]);
+    expect(issuesOf({ ...minimal, hypervisor: "stratovirt", shares: [{ ...share, proto: "9p" }] })[0]?.[1]).toBe(`shares[0].proto must be virtiofs on stratovirt, got "9p"`);
+    expect(issuesOf({ ...minimal, hypervisor: "crosvm", interfaces: [{ type: "user", id: "u0", mac: "02:00:00:00:00:01" }] })[0]?.[1]).toBe(`interfaces[0].type must be tap on crosvm, got "user"`);
+  });
+
+  it("warns about what microvm.nix builds but will not run well", () => {
+    const spec = (input: Record<string, unknown>) => {
+      const r = validateVmSpec({ ...minimal, ...input });
+      if (!r.ok) throw new Error(r.error.message);
+      return vmSpecWarnings(r.value);
+    };
+    expect(spec({ memoryMib: 2048 })).toEqual([expect.stringContaining("QEMU is known to hang with exactly 2 GiB")]);
+    expect(spec({ hypervisor: "kvmtool", volumes: [{ image: "v.img", mountPoint: "/v", sizeMib: 8 }] })).toEqual([
+      expect.stringContaining("does not pass the volume image path"),
+      "kvmtool has no graceful shutdown in microvm.nix: stopping this VM sends SIGTERM, then SIGKILL",
+    ]);
+    expect(spec({})).toEqual([]);
   });
 
   it("never throws on arbitrary input", () => {

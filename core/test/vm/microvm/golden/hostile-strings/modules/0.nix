@@ -1,0 +1,1 @@
+{ ... }: { environment.etc."a".text = "\${x}"; }

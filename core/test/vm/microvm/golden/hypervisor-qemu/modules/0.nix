@@ -1,0 +1,4 @@
+{ pkgs, ... }: {
+  services.getty.autologinUser = "root";
+  environment.systemPackages = [ pkgs.curl ];
+}

@@ -11,12 +11,35 @@ import { DiskIoError, type Disk } from "@blixard/core";
  * rolls the open transaction back: exactly the unsynced writes are lost, as in
  * the simulator's disk model. Reads run on the same connection and so see
  * pending writes, like a page cache.
+ *
+ * Removing a file never deletes its chunks in one go: a compacted 16 MB log
+ * segment is tens of thousands of rows, and one DELETE of them all held the
+ * event loop for seconds (long enough to lose leadership). remove() drops the
+ * file's row and names the file in `garbage`, both in the pending transaction;
+ * a timer then deletes the orphaned chunks in batches of at most
+ * `reclaimBatchBytes`, each a few milliseconds, that ride on the next sync's
+ * commit (see reclaimStep), until none are left.
+ * Garbage outlives a restart (the table is durable) and is reclaimed then.
  */
 export interface SqliteDiskOptions {
   readonly nodeId: string;
   /** Database file path, e.g. `<dataDir>/disk.sqlite`. */
   readonly path: string;
+  /** Chunk bytes one reclaim step deletes at most (one step runs in one event-loop turn). */
+  readonly reclaimBatchBytes?: number;
+  /** Reclaimed chunk bytes that may wait for one sync's commit (bounds what a commit adds). */
+  readonly reclaimBytesPerSync?: number;
+  /** Pause between reclaim steps while garbage is left. */
+  readonly reclaimIntervalMs?: number;
 }
+
+export const DEFAULT_RECLAIM_BATCH_BYTES = 64 * 1024;
+export const DEFAULT_RECLAIM_BYTES_PER_SYNC = 1024 * 1024;
+/** Reclaim steps spent waiting for a sync before reclaiming commits on its own (an idle node syncs rarely). */
+const RECLAIM_IDLE_STEPS_MAX = 100;
+export const DEFAULT_RECLAIM_INTERVAL_MS = 5;
+/** Rows one reclaim step looks at, whatever their size (small appends make many small rows). */
+const RECLAIM_BATCH_ROWS_MAX = 1024;
 
 interface Statements {
   readonly listFiles: Database.Statement<[], { name: string }>;
@@ -27,6 +50,11 @@ interface Statements {
   readonly insertChunk: Database.Statement<[string, number, Buffer]>;
   readonly deleteChunks: Database.Statement<[string]>;
   readonly deleteFile: Database.Statement<[string]>;
+  readonly listGarbage: Database.Statement<[], { name: string }>;
+  readonly insertGarbage: Database.Statement<[string]>;
+  readonly deleteGarbage: Database.Statement<[string]>;
+  readonly chunkSizes: Database.Statement<[string, number], { seq: number; size: number }>;
+  readonly deleteChunksUpTo: Database.Statement<[string, number]>;
 }
 
 const MAX_FILE_NAME_CHARS = 255;
@@ -39,6 +67,7 @@ const SCHEMA = `
     bytes BLOB NOT NULL,
     PRIMARY KEY (file, seq)
   ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS garbage (name TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
 
 export class SqliteDisk implements Disk {
@@ -46,10 +75,21 @@ export class SqliteDisk implements Disk {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private closed = false;
+  /** Removed files whose chunks are still to be deleted (mirrors the `garbage` table). */
+  private readonly garbage = new Set<string>();
+  private reclaimTimer: NodeJS.Timeout | null = null;
+  private readonly reclaimBatchBytes: number;
+  private readonly reclaimBytesPerSync: number;
+  private readonly reclaimIntervalMs: number;
+  private reclaimedSinceSyncBytes = 0;
+  private reclaimIdleSteps = 0;
 
-  private constructor(nodeId: string, db: Database.Database) {
+  private constructor(nodeId: string, db: Database.Database, options: SqliteDiskOptions) {
     this.nodeId = nodeId;
     this.db = db;
+    this.reclaimBatchBytes = options.reclaimBatchBytes ?? DEFAULT_RECLAIM_BATCH_BYTES;
+    this.reclaimIntervalMs = options.reclaimIntervalMs ?? DEFAULT_RECLAIM_INTERVAL_MS;
+    this.reclaimBytesPerSync = options.reclaimBytesPerSync ?? DEFAULT_RECLAIM_BYTES_PER_SYNC;
     this.sql = {
       listFiles: db.prepare("SELECT name FROM files ORDER BY name"),
       fileExists: db.prepare("SELECT name FROM files WHERE name = ?"),
@@ -59,7 +99,14 @@ export class SqliteDisk implements Disk {
       insertChunk: db.prepare("INSERT INTO chunks (file, seq, bytes) VALUES (?, ?, ?)"),
       deleteChunks: db.prepare("DELETE FROM chunks WHERE file = ?"),
       deleteFile: db.prepare("DELETE FROM files WHERE name = ?"),
+      listGarbage: db.prepare("SELECT name FROM garbage ORDER BY name"),
+      insertGarbage: db.prepare("INSERT OR IGNORE INTO garbage (name) VALUES (?)"),
+      deleteGarbage: db.prepare("DELETE FROM garbage WHERE name = ?"),
+      chunkSizes: db.prepare("SELECT seq, length(bytes) AS size FROM chunks WHERE file = ? ORDER BY seq LIMIT ?"),
+      deleteChunksUpTo: db.prepare("DELETE FROM chunks WHERE file = ? AND seq <= ?"),
     };
+    for (const row of this.sql.listGarbage.all()) this.garbage.add(row.name);
+    this.scheduleReclaim();
   }
 
   /** Open (or create) the database; throws DiskIoError if the device or file is unusable. */
@@ -69,7 +116,7 @@ export class SqliteDisk implements Disk {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = FULL");
       db.exec(SCHEMA);
-      return new SqliteDisk(options.nodeId, db);
+      return new SqliteDisk(options.nodeId, db, options);
     } catch (error) {
       throw new DiskIoError(options.nodeId, "open", options.path, describe(error));
     }
@@ -89,6 +136,7 @@ export class SqliteDisk implements Disk {
 
   append(file: string, bytes: Uint8Array): void {
     this.write("append", file, () => {
+      this.purgeIfGarbage(file);
       this.sql.insertFile.run(file);
       if (bytes.length === 0) return;
       const seq = (this.sql.lastSeq.get(file)?.seq ?? -1) + 1;
@@ -99,6 +147,7 @@ export class SqliteDisk implements Disk {
   overwrite(file: string, bytes: Uint8Array): void {
     // Atomic because delete + insert share the pending transaction that sync() commits as one.
     this.write("overwrite", file, () => {
+      this.purgeIfGarbage(file);
       this.sql.insertFile.run(file);
       this.sql.deleteChunks.run(file);
       if (bytes.length > 0) this.sql.insertChunk.run(file, 0, toBuffer(bytes));
@@ -107,12 +156,59 @@ export class SqliteDisk implements Disk {
 
   remove(file: string): void {
     this.write("remove", file, () => {
-      this.sql.deleteChunks.run(file);
-      this.sql.deleteFile.run(file);
+      if (this.sql.deleteFile.run(file).changes === 0) return;
+      // The chunks go later, a bounded batch at a time (see the class comment).
+      this.sql.insertGarbage.run(file);
+      this.garbage.add(file);
+      this.scheduleReclaim();
     });
   }
 
+  /** Removed files whose chunks are not all deleted yet. */
+  garbageFiles(): string[] {
+    return [...this.garbage].sort();
+  }
+
+  /**
+   * Deletes at most `reclaimBatchBytes` (and a bounded number of rows) of
+   * removed files' chunks inside the pending transaction, opening one if
+   * needed: the deletions ride on the next sync's commit, so reclaiming costs
+   * no fsync of its own. Once `reclaimBytesPerSync` wait for a sync, it
+   * pauses; if no sync comes for RECLAIM_IDLE_STEPS_MAX steps (an idle node),
+   * it commits them itself. Returns whether garbage is left. The timer calls
+   * it; tests and benchmarks may too.
+   */
+  reclaimStep(): boolean {
+    const file = this.garbage.values().next().value;
+    if (file === undefined) return false;
+    this.run("reclaim", file, () => {
+      if (this.reclaimedSinceSyncBytes >= this.reclaimBytesPerSync) {
+        if (++this.reclaimIdleSteps < RECLAIM_IDLE_STEPS_MAX) return;
+        this.sync();
+      }
+      if (!this.db.inTransaction) this.db.exec("BEGIN IMMEDIATE");
+      let bytes = 0;
+      let lastSeq = -1;
+      const rows = this.sql.chunkSizes.all(file, RECLAIM_BATCH_ROWS_MAX);
+      for (const row of rows) {
+        if (lastSeq >= 0 && bytes + row.size > this.reclaimBatchBytes) break;
+        bytes += row.size;
+        lastSeq = row.seq;
+      }
+      if (lastSeq >= 0) this.sql.deleteChunksUpTo.run(file, lastSeq);
+      this.reclaimedSinceSyncBytes += bytes;
+      const done = rows.length === 0 || (rows.length < RECLAIM_BATCH_ROWS_MAX && rows[rows.length - 1]?.seq === lastSeq);
+      if (done) {
+        this.sql.deleteGarbage.run(file);
+        this.garbage.delete(file);
+      }
+    });
+    return this.garbage.size > 0;
+  }
+
   sync(): void {
+    this.reclaimedSinceSyncBytes = 0;
+    this.reclaimIdleSteps = 0;
     this.run("sync", "*", () => {
       // db.inTransaction, not a flag of ours: SQLite may have rolled back on its own after an I/O error.
       if (this.db.inTransaction) this.db.exec("COMMIT");
@@ -122,6 +218,7 @@ export class SqliteDisk implements Disk {
   /** Clean shutdown: pending writes are committed (an OS flushes its page cache on shutdown too). */
   close(): void {
     if (this.closed) return;
+    this.stopReclaim();
     this.sync();
     this.db.close();
     this.closed = true;
@@ -130,9 +227,37 @@ export class SqliteDisk implements Disk {
   /** Model a process crash: drop every write since the last sync and close. */
   crash(): void {
     if (this.closed) return;
+    this.stopReclaim();
     // Closing with a transaction open makes SQLite roll it back, as a killed process would.
     this.db.close();
     this.closed = true;
+  }
+
+  /** A name being created again while its old chunks await reclaim: delete them now (rare; never a log segment). */
+  private purgeIfGarbage(file: string): void {
+    if (!this.garbage.has(file)) return;
+    this.sql.deleteChunks.run(file);
+    this.sql.deleteGarbage.run(file);
+    this.garbage.delete(file);
+  }
+
+  private scheduleReclaim(): void {
+    if (this.reclaimTimer !== null || this.garbage.size === 0 || this.closed) return;
+    this.reclaimTimer = setTimeout(() => {
+      this.reclaimTimer = null;
+      if (this.closed) return;
+      try {
+        if (this.reclaimStep()) this.scheduleReclaim();
+      } catch {
+        // A failing device shows up in the next write or sync, which the store turns into a failure value.
+      }
+    }, this.reclaimIntervalMs);
+    this.reclaimTimer.unref();
+  }
+
+  private stopReclaim(): void {
+    if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
+    this.reclaimTimer = null;
   }
 
   private write(op: string, file: string, body: () => void): void {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { DiskIoError } from "@blixard/core";
 import { SqliteDisk } from "../src/sqlite-disk";
 import { bytes, makeTempDir, text } from "./helpers";
@@ -90,6 +91,86 @@ describe("SqliteDisk", () => {
     disk.remove("bin");
     expect(disk.read("bin")).toBeUndefined();
     expect(disk.list()).toEqual(["other"]);
+    disk.close();
+  });
+
+  function chunkRows(path: string, file: string): number {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.prepare("SELECT count(*) AS n FROM chunks WHERE file = ?").get(file) as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  }
+
+  it("remove hides a file at once and deletes its chunks later in bounded steps", () => {
+    const temp = makeTempDir("disk");
+    cleanups.push(temp.remove);
+    const path = join(temp.dir, "disk.sqlite");
+    const disk = SqliteDisk.open({ nodeId: "n1", path, reclaimBatchBytes: 64 * 1024, reclaimIntervalMs: 60_000 });
+    for (let i = 0; i < 100; i++) disk.append("segment", new Uint8Array(10 * 1024).fill(i));
+    disk.append("keep", bytes("kept"));
+    disk.sync();
+    disk.remove("segment");
+    expect(disk.read("segment")).toBeUndefined();
+    expect(disk.list()).toEqual(["keep"]);
+    expect(disk.garbageFiles()).toEqual(["segment"]);
+    disk.sync();
+    let steps = 0;
+    while (disk.reclaimStep() && steps < 1_000) steps++;
+    // 1000 KiB in batches of at most 64 KiB (six 10 KiB chunks each).
+    expect(steps).toBeGreaterThanOrEqual(15);
+    expect(disk.garbageFiles()).toEqual([]);
+    expect(text(disk.read("keep"))).toBe("kept");
+    disk.close();
+    expect(chunkRows(path, "segment")).toBe(0);
+  });
+
+  it("garbage outlives a crash and is reclaimed after the restart; a crash before the remove's sync keeps the file", () => {
+    const temp = makeTempDir("disk");
+    cleanups.push(temp.remove);
+    const path = join(temp.dir, "disk.sqlite");
+    const open = () => SqliteDisk.open({ nodeId: "n1", path, reclaimIntervalMs: 60_000 });
+    const disk = open();
+    disk.append("a", bytes("aaaa"));
+    disk.append("b", bytes("bbbb"));
+    disk.sync();
+    disk.remove("a");
+    disk.sync();
+    disk.remove("b");
+    disk.crash();
+    const reopened = open();
+    expect(reopened.list()).toEqual(["b"]);
+    expect(reopened.garbageFiles()).toEqual(["a"]);
+    expect(reopened.reclaimStep()).toBe(false);
+    expect(reopened.garbageFiles()).toEqual([]);
+    reopened.close();
+    expect(chunkRows(path, "a")).toBe(0);
+    expect(chunkRows(path, "b")).toBe(1);
+  });
+
+  it("a removed name written again starts empty, whether or not its old chunks were reclaimed", () => {
+    const disk = SqliteDisk.open({ nodeId: "n1", path: join(openTemp().path), reclaimIntervalMs: 60_000 });
+    disk.append("f", bytes("old"));
+    disk.sync();
+    disk.remove("f");
+    disk.append("f", bytes("new"));
+    expect(text(disk.read("f"))).toBe("new");
+    disk.remove("f");
+    disk.overwrite("f", bytes("over"));
+    expect(text(disk.read("f"))).toBe("over");
+    expect(disk.garbageFiles()).toEqual([]);
+    disk.close();
+  });
+
+  it("the reclaim timer finishes the job on its own", async () => {
+    const disk = SqliteDisk.open({ nodeId: "n1", path: openTemp().path, reclaimBatchBytes: 1024, reclaimIntervalMs: 1 });
+    for (let i = 0; i < 20; i++) disk.append("f", new Uint8Array(1024));
+    disk.sync();
+    disk.remove("f");
+    disk.sync();
+    for (let i = 0; i < 500 && disk.garbageFiles().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(disk.garbageFiles()).toEqual([]);
     disk.close();
   });
 });

@@ -369,7 +369,7 @@ export class BlixardNode {
     const store = this.store;
     if (raft === null || store === null) return;
     if (this.sm.appliedIndex - this.lastSnapshotIndex < this.config.snapshotThresholdEntries) return;
-    const compacted = raft.compact({ meta: { index: this.sm.appliedIndex, term: this.sm.appliedTerm }, data: this.sm.snapshot() });
+    const compacted = raft.compact({ meta: { index: this.sm.appliedIndex, term: this.sm.appliedTerm }, data: this.sm.snapshot() }, this.config.snapshotCatchUpEntries);
     if (!compacted.ok) {
       this.runtime.tracer.warn("compaction-skipped", { node: this.nodeId, code: compacted.error.code });
       return;

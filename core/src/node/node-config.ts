@@ -20,8 +20,19 @@ export interface NodeConfig {
   readonly maxInflightAppends: number;
   readonly maxUncommittedEntries: number;
   readonly snapshotChunkBytes: number;
-  /** Take a state-machine snapshot and compact once this many entries were applied since the last one. */
+  /**
+   * Take a state-machine snapshot and compact once this many entries were
+   * applied since the last one (etcd: 100,000). Each snapshot encodes the
+   * whole state and writes it, so too small a value costs I/O and makes
+   * lagging followers receive whole snapshots.
+   */
   readonly snapshotThresholdEntries: number;
+  /**
+   * Entries the log keeps below each new snapshot (etcd's
+   * SnapshotCatchUpEntries: 5,000), so a follower that is only this far
+   * behind catches up from the log instead of receiving the snapshot.
+   */
+  readonly snapshotCatchUpEntries: number;
   /** Client requests (own and forwarded) waiting for commit or read confirmation, at most. */
   readonly maxPendingRequests: number;
   /** A pending request not answered within this time is failed with "timeout" (the client may retry). */
@@ -51,7 +62,8 @@ export function defaultNodeConfig(nodeId: NodeId, bootstrapVoters: readonly Node
     maxInflightAppends: 8,
     maxUncommittedEntries: 4096,
     snapshotChunkBytes: 64 * 1024,
-    snapshotThresholdEntries: 1000,
+    snapshotThresholdEntries: 100_000,
+    snapshotCatchUpEntries: 5_000,
     maxPendingRequests: 4096,
     requestTimeoutMs: 3000,
     maxMessageBytes: 8 * 1024 * 1024,

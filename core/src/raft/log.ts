@@ -158,13 +158,24 @@ export class RaftLog {
     }
   }
 
-  /** Drop entries up to the snapshot index (the app snapshotted its applied state). */
-  compact(snapshot: Snapshot): void {
+  /**
+   * The app snapshotted its applied state at snapshot.meta.index: keep the
+   * snapshot (for followers behind the log) and drop the entries up to
+   * `keepAfterIndex` (at most the snapshot index; by default all it covers).
+   * Entries kept below the snapshot let a follower that is only slightly
+   * behind catch up from the log instead of receiving the whole snapshot.
+   * `snapshotIndex`/`snapshotTerm` name the log's base, which then lies
+   * below the snapshot's own index.
+   */
+  compact(snapshot: Snapshot, keepAfterIndex: number = snapshot.meta.index): void {
     const index = snapshot.meta.index;
-    assert(index > this.snapshotIndex && index <= this.applied, "compaction point is applied and new", () => `index ${index}`);
-    this.entries = this.entries.slice(index - this.snapshotIndex);
-    this.snapshotIndex = index;
-    this.snapshotTerm = snapshot.meta.term;
+    assert(index > (this.snapshot?.meta.index ?? 0) && index <= this.applied, "compaction point is applied and new", () => `index ${index}`);
+    const base = Math.min(index, Math.max(keepAfterIndex, this.snapshotIndex));
+    const baseTerm = base === index ? snapshot.meta.term : this.term(base);
+    assert(baseTerm !== undefined, "the new log base is in the log", () => `base ${base}`);
+    this.entries = this.entries.slice(base - this.snapshotIndex);
+    this.snapshotIndex = base;
+    this.snapshotTerm = baseTerm;
     this.snapshot = snapshot;
   }
 

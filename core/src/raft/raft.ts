@@ -84,14 +84,16 @@ export class Raft {
 
   /**
    * The app snapshotted its state at snapshot.meta.index (<= applied). Raft keeps
-   * the snapshot for lagging followers and drops the log up to it. The
+   * the snapshot for lagging followers and drops the log up to it, less the
+   * last `retainedEntries` entries it covers (a slightly lagging follower
+   * then catches up from the log, as etcd's SnapshotCatchUpEntries). The
    * snapshot's config (and the index of the entry that made it) comes from
    * raft's own log, so the caller names only the point and the image.
    */
-  compact(snapshot: { readonly meta: Pick<SnapshotMeta, "index" | "term">; readonly data: string }): Result<void> {
+  compact(snapshot: { readonly meta: Pick<SnapshotMeta, "index" | "term">; readonly data: string }, retainedEntries = 0): Result<void> {
     const r = this.r;
     const { index, term } = snapshot.meta;
-    if (index <= r.log.snapshotIndex) return ok(undefined);
+    if (index <= (r.log.snapshot?.meta.index ?? 0) || index <= r.log.snapshotIndex) return ok(undefined);
     if (index > r.log.applied) {
       return err(blixardError("compact-beyond-applied", `cannot compact ${r.id} to ${index}: applied is ${r.log.applied}`, { nodeId: r.id }));
     }
@@ -101,7 +103,7 @@ export class Raft {
       );
     }
     const made = configAt(r, index);
-    r.log.compact({ meta: { index, term, config: made.config, configIndex: made.index }, data: snapshot.data });
+    r.log.compact({ meta: { index, term, config: made.config, configIndex: made.index }, data: snapshot.data }, index - Math.max(0, Math.floor(retainedEntries)));
     return ok(undefined);
   }
 

@@ -142,13 +142,13 @@ export class Network {
     n.appliedIndex = snapshot.meta.index;
   }
 
-  /** The app snapshots its applied state and raft compacts its log to it. */
-  compact(id: NodeId): Snapshot {
+  /** The app snapshots its applied state and raft compacts its log to it (less `retainedEntries`). */
+  compact(id: NodeId, retainedEntries = 0): Snapshot {
     const n = this.node(id);
     const index = n.appliedIndex;
     const term = n.raft.logTermAt(index) ?? 0;
     const data = JSON.stringify([...n.applied.entries()]);
-    const result = n.raft.compact({ meta: { index, term }, data });
+    const result = n.raft.compact({ meta: { index, term }, data }, retainedEntries);
     if (!result.ok) throw new Error(result.error.message);
     const snapshot = n.raft.latestSnapshot();
     if (snapshot === null) throw new Error("compaction left no snapshot");

@@ -32,6 +32,43 @@ describe("snapshots and log compaction", () => {
     expect(net.raft("a").logTermAt(applied - 1)).toBeUndefined();
   });
 
+  it("entries kept below the snapshot let a slightly lagging follower catch up from the log; one further behind gets the snapshot", () => {
+    const net = new Network(["a", "b", "c"], { config: { snapshotChunkBytes: 16 } });
+    net.elect("a");
+    net.isolate("c");
+    for (let i = 0; i < 20; i++) net.propose("a", `command-${i}`);
+    net.deliverAll();
+    net.tickAll(2);
+    const behind = net.raft("c").status().lastIndex;
+    const applied = net.raft("a").status().appliedIndex;
+    // Keep exactly what c lacks: c catches up by appends alone.
+    expect(behind).toBeGreaterThan(0);
+    const snapshot = net.compact("a", applied - behind);
+    expect(snapshot.meta.index).toBe(applied);
+    expect(net.raft("a").status().firstIndex).toBe(behind + 1);
+    expect(net.raft("a").logTermAt(applied)).toBe(snapshot.meta.term);
+    expect(net.raft("a").latestSnapshot()?.meta.index).toBe(applied);
+    net.recover();
+    net.tickAll(5);
+    expect(net.delivered.some((m) => m.type === "snapshot" && m.to === "c")).toBe(false);
+    expect(net.node("c").applied).toEqual(net.node("a").applied);
+
+    // A second compaction keeping less than b lacks: b gets the snapshot.
+    net.isolate("b");
+    for (let i = 0; i < 10; i++) net.propose("a", `more-${i}`);
+    net.deliverAll();
+    net.tickAll(2);
+    const second = net.compact("a", 3);
+    expect(net.raft("a").status().firstIndex).toBe(second.meta.index - 2);
+    net.recover();
+    net.tickAll(10);
+    expect(net.delivered.some((m) => m.type === "snapshot" && m.to === "b")).toBe(true);
+    expect(net.node("b").applied).toEqual(net.node("a").applied);
+    // Compacting again at the same point is a no-op, whatever is retained.
+    expect(net.raft("a").compact({ meta: { index: second.meta.index, term: second.meta.term }, data: second.data }, 0).ok).toBe(true);
+    expect(net.raft("a").status().firstIndex).toBe(second.meta.index - 2);
+  });
+
   it("a follower behind the compaction point catches up through a chunked snapshot", () => {
     const { net, snapshot } = laggingFollowerSetup();
     net.recover();

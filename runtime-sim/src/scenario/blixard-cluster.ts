@@ -4,6 +4,8 @@ import { RaftSafetyChecker } from "./checkers/raft-safety";
 
 /** Entries applied between snapshots, one drawn per run. */
 const SNAPSHOT_THRESHOLDS = [64, 200, 1000] as const;
+/** Entries kept below a snapshot: none (every lagging follower gets the snapshot), a few, about half a threshold. */
+const SNAPSHOT_CATCH_UP_ENTRIES = [0, 8, 100] as const;
 
 export interface BlixardClusterOptions {
   /** Overrides applied to every node's default config. */
@@ -26,6 +28,7 @@ export class BlixardCluster {
   private readonly applyWatchers: ((nodeId: string, entry: Entry) => void)[] = [];
   private readonly observer: NodeObserver;
   private readonly snapshotThresholdEntries: number;
+  private readonly snapshotCatchUpEntries: number;
   readonly readMode: NodeConfig["readMode"];
   private readonly allNodeIds: string[];
   /** Nodes that boot with an empty bootstrap config: added later, or wiped by an operator to be re-added. */
@@ -39,9 +42,10 @@ export class BlixardCluster {
     this.allNodeIds = [...initialVoters];
     // Swarm-drawn: small thresholds make compaction and InstallSnapshot to lagging followers routine.
     this.snapshotThresholdEntries = SNAPSHOT_THRESHOLDS[sim.streams.stream("cluster/snapshot-threshold").nextInt(0, SNAPSHOT_THRESHOLDS.length - 1)] ?? 1000;
+    this.snapshotCatchUpEntries = SNAPSHOT_CATCH_UP_ENTRIES[sim.streams.stream("cluster/snapshot-catch-up").nextInt(0, SNAPSHOT_CATCH_UP_ENTRIES.length - 1)] ?? 0;
     // The read path is drawn per run (unless the options fix it): both are checked under every fault.
     this.readMode = options.nodeConfig?.readMode ?? NODE_READ_MODES[sim.streams.stream("cluster/read-mode").nextInt(0, NODE_READ_MODES.length - 1)] ?? "read-index";
-    sim.traceWorld("cluster.config", `readMode=${this.readMode} snapshotThresholdEntries=${this.snapshotThresholdEntries}`);
+    sim.traceWorld("cluster.config", `readMode=${this.readMode} snapshotThresholdEntries=${this.snapshotThresholdEntries} snapshotCatchUpEntries=${this.snapshotCatchUpEntries}`);
     const safety = this.safety;
     const watchers = this.applyWatchers;
     this.observer = {
@@ -106,7 +110,7 @@ export class BlixardCluster {
   }
 
   private boot(id: string, runtime: Parameters<Parameters<Simulation["addNode"]>[1]>[0]): BlixardNode {
-    const config: NodeConfig = { ...defaultNodeConfig(id, this.joiners.has(id) ? [] : this.initialVoters), snapshotThresholdEntries: this.snapshotThresholdEntries, readMode: this.readMode, ...this.options.nodeConfig };
+    const config: NodeConfig = { ...defaultNodeConfig(id, this.joiners.has(id) ? [] : this.initialVoters), snapshotThresholdEntries: this.snapshotThresholdEntries, snapshotCatchUpEntries: this.snapshotCatchUpEntries, readMode: this.readMode, ...this.options.nodeConfig };
     const node = new BlixardNode(runtime, config, { ...this.options.nodeOptions?.(id), observer: this.observer });
     const started = node.start();
     if (started.ok) this.failedStarts.delete(id);

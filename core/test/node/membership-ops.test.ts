@@ -163,7 +163,7 @@ describe("membership ops", () => {
 
   it("names a configuration the same way on every node across compaction, snapshot install and restart", () => {
     const world = new NodeWorld();
-    const small = { snapshotThresholdEntries: 16 };
+    const small = { snapshotThresholdEntries: 16, snapshotCatchUpEntries: 0 };
     for (const id of VOTERS) world.addNode(id, VOTERS, small);
     const leader = world.electLeader().nodeId;
     world.runFor(100);

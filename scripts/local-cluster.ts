@@ -7,12 +7,12 @@
  *
  *   pnpm tsx scripts/local-cluster.ts [--nodes 3] [--demo-and-exit] [--keep-data]
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { freeLoopbackPorts, LocalNodeProcess, waitForLeader } from "../cli/src/node/local-node-process";
+import { blixardCommand, freeLoopbackPorts, LocalNodeProcess, waitForLeader } from "../cli/src/node/local-node-process";
 
 const NODES_MAX = 7;
 const LEADER_WAIT_MS = 20_000;
@@ -37,12 +37,16 @@ function parseCommandLine(): { nodes: number; demoAndExit: boolean; keepData: bo
   }
 }
 
+// Nodes and demo commands run the built CLI; one run first rebuilds it if the sources changed, so the nodes do not all rebuild at once.
+const [cliExecutable = process.execPath, ...cliPrefix] = blixardCommand("built");
+execFileSync(cliExecutable, [...cliPrefix, "--version"], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"] });
+
 const dataRoot = mkdtempSync(join(tmpdir(), "blixard-local-"));
 const ports = await freeLoopbackPorts(args.nodes * 2);
 const ids = Array.from({ length: args.nodes }, (_, i) => `n${i + 1}`);
 const clusterPorts = Object.fromEntries(ids.map((id, i) => [id, ports[i] ?? 0]));
 const nodes = ids.map((id, i) =>
-  LocalNodeProcess.spawn(repoRoot, { nodeId: id, port: ports[i] ?? 0, metricsPort: ports[args.nodes + i] ?? 0, dataDir: join(dataRoot, id), clusterPorts }),
+  LocalNodeProcess.spawn(repoRoot, { nodeId: id, port: ports[i] ?? 0, metricsPort: ports[args.nodes + i] ?? 0, dataDir: join(dataRoot, id), clusterPorts }, "built"),
 );
 const clusterList = nodes.map((n) => n.url).join(",");
 const metricsList = nodes.map((n) => n.statusUrl).join(",");
@@ -64,7 +68,7 @@ process.once("SIGTERM", () => void stopAll("SIGTERM").then(() => process.exit(0)
 async function cli(...argv: string[]): Promise<void> {
   process.stdout.write(`\n$ blixard ${argv.map((a) => (/^[\w.:,/=-]+$/.test(a) ? a : JSON.stringify(a))).join(" ")}\n`);
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/src/main.ts", ...argv], {
+    const { stdout, stderr } = await promisify(execFile)(cliExecutable, [...cliPrefix, ...argv], {
       cwd: repoRoot,
       env: { ...process.env, BLIXARD_CLUSTER: clusterList },
       timeout: CLI_COMMAND_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import { kvCommand } from "./commands/kv";
 import { nodeCommand } from "./commands/node";
 import { vmCommand } from "./commands/vm";
 import { clusterCommand } from "./commands/cluster";
+import cliPackage from "../package.json" with { type: "json" };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument shape
 const COMMANDS: readonly CommandModule<any, any>[] = [simCommand, nodeCommand, kvCommand, vmCommand, clusterCommand];
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .strict()
     .demandCommand(1, "name a command, e.g. `blixard sim`")
     .recommendCommands()
+    .version(cliPackage.version)
     .help()
     .wrap(Math.min(110, process.stdout.columns ?? 100));
   for (const command of COMMANDS) cli = cli.command(command);

@@ -50,7 +50,7 @@ export interface DialOutcome {
 
 /** Dialler side: connect to `url`, expect `expectedId` there; exactly one outcome callback fires. */
 export function openHandshake(url: string, expectedId: string, settings: HandshakeSettings, outcome: DialOutcome): WebSocket {
-  const socket = new WebSocket(url, { maxPayload: settings.maxMessageBytes + 1, handshakeTimeout: settings.handshakeTimeoutMs });
+  const socket = new WebSocket(url, { maxPayload: settings.maxMessageBytes + 1, handshakeTimeout: settings.handshakeTimeoutMs, perMessageDeflate: false });
   let error: BlixardError = blixardError("peer-unreachable", `connection to ${expectedId} at ${url} closed during the handshake`);
   let done = false;
   // ws bounds the HTTP upgrade; this bounds the hello answer too, so a mute listener cannot wedge the dial.

@@ -21,7 +21,7 @@ export function discoverNodeId(options: DiscoverOptions): Promise<Result<string>
   const { url, clusterId, selfId, timeoutMs } = options;
   return new Promise((resolve) => {
     let settled = false;
-    const socket = new WebSocket(url, { maxPayload: MAX_CONTROL_FRAME_BYTES, handshakeTimeout: timeoutMs });
+    const socket = new WebSocket(url, { maxPayload: MAX_CONTROL_FRAME_BYTES, handshakeTimeout: timeoutMs, perMessageDeflate: false });
     let failure = blixardError("peer-unreachable", `no node answered at ${url}`, { hint: "is the node running and the address right?" });
     const finish = (outcome: Result<string>) => {
       if (settled) return;

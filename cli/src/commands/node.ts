@@ -2,7 +2,6 @@ import type { CommandModule } from "yargs";
 import { DEFAULT_MICROVM_NIX_OPTIONS, NODE_READ_MODES } from "@blixard/core";
 import { DEFAULT_CLUSTER_ID } from "@blixard/runtime-real";
 import { NODE_BACKENDS, parseNodeArgs, type RawNodeArgs } from "../node/node-args";
-import { runNode, stopSignals } from "../node/run-node";
 import { failWithUsage, handle } from "./client-args";
 
 /** `blixard node`: run one cluster node (Raft, state, VM controller) on this machine. */
@@ -43,6 +42,8 @@ export const nodeCommand: CommandModule<object, RawNodeArgs> = {
       .fail(failWithUsage) as never,
   handler: (args) =>
     handle(async () => {
+      // Loaded on demand: the runtime (SQLite, metrics) is for this command alone.
+      const { runNode, stopSignals } = await import("../node/run-node");
       const launch = parseNodeArgs(args);
       if (!launch.ok) throw new Error(`unreachable: arguments were checked: ${launch.error.message}`);
       return runNode(launch.value, {

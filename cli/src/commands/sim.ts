@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { runSimCommand, type SimArgs } from "../sim/run-sim";
+import type { SimArgs } from "../sim/run-sim";
 
 /** `blixard sim`: run the seeded simulator (one seed or a sweep). */
 export const simCommand: CommandModule<object, SimArgs> = {
@@ -17,7 +17,9 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option("trace", { type: "string", describe: "write every trace record to FILE as JSON lines" })
       .option("history", { type: "string", describe: "write the workload's client history to FILE as JSON lines" })
       .option("json", { type: "boolean", default: false, describe: "print a machine-readable JSON summary" }) as never,
-  handler: (args) => {
+  handler: async (args) => {
+    // Loaded on demand: client commands should not pay for parsing the simulator.
+    const { runSimCommand } = await import("../sim/run-sim");
     process.exitCode = runSimCommand(args, process.env);
   },
 };

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,9 +21,8 @@ const started: ChildProcess[] = [];
 const recorded = new Set<number>();
 
 beforeAll(() => {
+  // The test set-up (vitest globalSetup) made cli/dist current.
   dataRoot = mkdtempSync(join(tmpdir(), "blixard-built-cli-"));
-  // Build (or find fresh) once, so the commands below do not each rebuild a stale bundle.
-  execFileSync(process.execPath, ["cli/bin/blixard.js", "--version"], { cwd: repoRoot, stdio: "ignore" });
 });
 
 afterAll(() => {

@@ -11,7 +11,8 @@ const repoRoot = join(import.meta.dirname, "..", "..");
 async function blixard(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const env = { ...process.env, BLIXARD_CLUSTER: "" };
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/src/main.ts", ...argv], { cwd: repoRoot, env, timeout: 20_000 });
+    // The installed CLI (the bundle, through its launcher), as an operator runs it; the test set-up built it.
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["cli/bin/blixard.js", ...argv], { cwd: repoRoot, env, timeout: 20_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };

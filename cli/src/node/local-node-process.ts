@@ -64,8 +64,8 @@ export class LocalNodeProcess {
     this.exited = new Promise((resolve) => child.once("exit", (code) => resolve((this.exitCode = code))));
   }
 
-  /** Start `blixard node ...` in `repoRoot`, from the sources (tsx) unless `launch` says "built". */
-  static spawn(repoRoot: string, spec: LocalNodeSpec, launch: CliLaunch = "sources"): LocalNodeProcess {
+  /** Start `blixard node ...` in `repoRoot`: the built CLI unless `launch` says "sources" (tsx). */
+  static spawn(repoRoot: string, spec: LocalNodeSpec, launch: CliLaunch = "built"): LocalNodeProcess {
     const [command = process.execPath, ...prefix] = blixardCommand(launch);
     const child = spawn(command, [...prefix, ...nodeArgv(spec)], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
     return new LocalNodeProcess(spec, child);

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { BlixardClient } from "../../../cli/src/client/blixard-client";
-import type { LocalNodeProcess } from "../../../cli/src/node/local-node-process";
+import { blixardCommand, type LocalNodeProcess } from "../../../cli/src/node/local-node-process";
 
 /** Shared by the real-process e2e tests: run the CLI, and talk to chosen nodes as a client. */
 export const repoRoot = join(import.meta.dirname, "..", "..", "..");
@@ -13,10 +13,11 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** `blixard ...` as a child process; never throws, the exit code says how it went. */
+/** `blixard ...` (the built CLI) as a child process; never throws, the exit code says how it went. */
 export async function blixard(timeoutMs: number, ...argv: string[]): Promise<CliRun> {
+  const [command = process.execPath, ...prefix] = blixardCommand("built");
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "cli/src/main.ts", ...argv], { cwd: repoRoot, timeout: timeoutMs });
+    const { stdout, stderr } = await promisify(execFile)(command, [...prefix, ...argv], { cwd: repoRoot, timeout: timeoutMs });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };

@@ -34,7 +34,7 @@ export async function ensureFreshBuild(warn = (line) => process.stderr.write(`${
     return { why, elapsedMs };
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
-    if (built === undefined) throw new Error(`${why}, and building failed: ${cause}`);
+    if (built === undefined) throw new Error(`${why}, and building failed: ${cause} (run: bash scripts/setup.sh, or pnpm install && pnpm build)`);
     warn(`blixard: warning: ${why}, and rebuilding failed (${cause}); running the previous build`);
     return null;
   }

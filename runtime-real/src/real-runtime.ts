@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { EndpointId, Runtime, Tracer } from "@blixard/core";
+import { isRaftFrame, type EndpointId, type Runtime, type Tracer } from "@blixard/core";
 import { ChildProcessSpawner, type ChildProcessSpawnerOptions } from "./child-process-spawner";
 import { CryptoRandom } from "./crypto-random";
 import { DataDirLock } from "./data-dir-lock";
@@ -24,8 +24,8 @@ export interface RealRuntimeOptions {
   readonly randomSeed?: number;
   /** Where trace lines go; defaults to one JSON line per event on stderr. */
   readonly tracer?: Tracer;
-  readonly net?: Partial<Pick<WsNetOptions,
-    "maxMessageBytes" | "maxQueuedMessages" | "maxBufferedBytes" | "reconnectDelayMsInitial" | "reconnectDelayMsMax" | "handshakeTimeoutMs" | "keepaliveIntervalMs" | "maxInboundConnections">>;
+  /** Transport tunables, the urgent-frame predicate and the metrics observer (identity, listen and peers come from above). */
+  readonly net?: Omit<WsNetOptions, "selfId" | "clusterId" | "tracer" | "random" | "listen" | "peers">;
   readonly spawner?: Partial<Omit<ChildProcessSpawnerOptions, "nodeId" | "tracer">>;
 }
 
@@ -63,6 +63,8 @@ export async function createRealRuntime(options: RealRuntimeOptions): Promise<Re
   let net: WsNet;
   try {
     net = await WsNet.start({
+      // A node's Raft traffic never waits behind client traffic (WsNet delivers urgent frames from peers at once).
+      urgent: isRaftFrame,
       ...options.net,
       selfId: nodeId,
       clusterId: options.clusterId ?? DEFAULT_CLUSTER_ID,

@@ -17,8 +17,19 @@ export interface HandshakeSettings {
 
 export const CLOSE_REJECTED = 4001;
 
-/** Listener side: resolve the dialler's identity, or reject it and close. */
-export function answerHandshake(socket: WebSocket, settings: HandshakeSettings, authenticated: (peerId: string) => void, settled: () => void): void {
+/**
+ * Listener side: resolve the dialler's identity, or reject it and close.
+ * `admit` decides, once the dialler is identified and before this side
+ * answers, whether it may stay (connection budgets); a refusal is sent as a
+ * reject frame with its error.
+ */
+export function answerHandshake(
+  socket: WebSocket,
+  settings: HandshakeSettings,
+  admit: (peerId: string) => BlixardError | null,
+  authenticated: (peerId: string) => void,
+  settled: () => void,
+): void {
   const timer = setTimeout(() => {
     settings.tracer.warn("net.handshake-timeout", { direction: "inbound", timeoutMs: settings.handshakeTimeoutMs });
     socket.terminate();
@@ -38,6 +49,8 @@ export function answerHandshake(socket: WebSocket, settings: HandshakeSettings, 
     const hello = decodeHello(toBytes(data, isBinary), { clusterId: settings.clusterId, selfId: settings.selfId, expectedId: undefined });
     if (!hello.ok) return reject(socket, settings, hello.error);
     if (hello.value.endpointId === settings.selfId) return reject(socket, settings, selfConnection(settings.selfId));
+    const refused = admit(hello.value.endpointId);
+    if (refused !== null) return reject(socket, settings, refused);
     socket.send(encodeHello({ clusterId: settings.clusterId, endpointId: settings.selfId }), { binary: true });
     authenticated(hello.value.endpointId);
   });

@@ -147,6 +147,8 @@ describe("WsNet", () => {
     await waitFor(() => b.inbox.length === 1);
     a.net.send("b", new Uint8Array(500));
     await waitFor(() => b.tracer.kinds().includes("net.frame-too-large"));
+    // Sent before `a` sees the close, "again" would go down the dying connection and be lost (best effort).
+    await waitFor(() => a.net.peerStatus("b")?.connected === false);
     a.net.send("b", bytes("again"));
     await waitFor(() => b.inbox.length === 2, 3_000);
     expect(b.inbox.map((m) => m.body)).toEqual(["small", "again"]);

@@ -38,8 +38,17 @@ export interface ClientContext {
   readonly printer: Printer;
 }
 
-/** Parse the shared flags, connect, run `body`, close; returns the exit code. */
-export async function runWithClient(args: ClientArgs, body: (ctx: ClientContext) => Promise<number>, printer: Printer = stdioPrinter): Promise<number> {
+/**
+ * Parse the shared flags, connect, run `body`, close; returns the exit code.
+ * `waitForAllProbes`: start only once every listed node answered or failed its
+ * handshake (a per-node report), not as soon as one did.
+ */
+export async function runWithClient(
+  args: ClientArgs,
+  body: (ctx: ClientContext) => Promise<number>,
+  printer: Printer = stdioPrinter,
+  connectOptions: { readonly waitForAllProbes?: boolean } = {},
+): Promise<number> {
   const mode = outputModeFor(args.json);
   const endpoints = parseClusterList(args.cluster ?? process.env["BLIXARD_CLUSTER"]);
   if (!endpoints.ok) {
@@ -50,7 +59,7 @@ export async function runWithClient(args: ClientArgs, body: (ctx: ClientContext)
     printError(printer, mode, usage(`--timeout-ms must be an integer from 100 to ${CLIENT_TIMEOUT_MS_MAX}, got ${String(args.timeoutMs)}`));
     return EXIT_USAGE;
   }
-  const connected = await BlixardClient.connect({ endpoints: endpoints.value, clusterId: args.clusterId, timeoutMs: args.timeoutMs, verbose: args.verbose });
+  const connected = await BlixardClient.connect({ ...connectOptions, endpoints: endpoints.value, clusterId: args.clusterId, timeoutMs: args.timeoutMs, verbose: args.verbose });
   if (!connected.ok) {
     printError(printer, mode, connected.error);
     return EXIT_OPERATION_FAILED;

@@ -5,7 +5,7 @@ import { checkPeerUrl, usage } from "../client/cluster-endpoints";
 import { discoverNodeId } from "../client/discover-node-id";
 import { describeConfig, membershipOp, promoteWhenCaughtUp, transferLeadership } from "../client/membership-ops";
 import { queryNodeStatuses } from "../client/node-status-query";
-import { EXIT_OK, EXIT_OPERATION_FAILED, EXIT_USAGE, printError, printJson, renderTable } from "../client/output";
+import { EXIT_OK, EXIT_OPERATION_FAILED, EXIT_USAGE, printError, printJson, renderTable, stdioPrinter } from "../client/output";
 import { hostTable } from "../client/vm-view";
 import { failWithUsage, handle, runWithClient, withClientOptions, type ClientArgs, type ClientContext } from "./client-args";
 
@@ -30,7 +30,7 @@ const status: CommandModule<object, StatusArgs> = {
   command: "status",
   describe: "Per node: reachable, role, term, leader, commit/applied, config index, health (each node answers for itself)",
   builder: (y) => withClientOptions(y.option("metrics", { type: "string", describe: "no longer needed (status comes over the wire); accepted for old scripts" })) as never,
-  handler: (args) => handle(() => runWithClient(args, (ctx) => runStatus(ctx, args))),
+  handler: (args) => handle(() => runWithClient(args, (ctx) => runStatus(ctx, args), stdioPrinter, { waitForAllProbes: true })),
 };
 
 async function runStatus(ctx: ClientContext, args: StatusArgs): Promise<number> {

@@ -78,6 +78,7 @@ export class BlixardNode {
       nodeId: config.nodeId,
       bootNonce: runtime.random.nextUint32().toString(16).padStart(8, "0") + runtime.random.nextUint32().toString(16).padStart(8, "0"),
       requestTimeoutMs: config.requestTimeoutMs,
+      maxPendingRequestsPerClient: config.maxPendingRequestsPerClient,
       clientOps: this.codec.clientOps ?? defaultClientOps(),
       pending: this.pending,
       sm: this.sm,

@@ -1,6 +1,6 @@
 import { type BlixardError, err, ok, type Result } from "../errors";
 import type { ClientOpRegistry } from "../protocol/client-ops";
-import { notLeader, requestTimeout, unavailable } from "../protocol/client-errors";
+import { notLeader, overloaded, requestTimeout, unavailable } from "../protocol/client-errors";
 import { encodeClientCommand } from "../protocol/client-command";
 import type { ClientRequestBody, WireError, WireMessage } from "../protocol/wire-types";
 import type { Raft } from "../raft/index";
@@ -19,6 +19,8 @@ export interface GatewayHost {
    */
   readonly bootNonce: string;
   readonly requestTimeoutMs: number;
+  /** A client's own requests pending here, at most (NodeConfig.maxPendingRequestsPerClient). */
+  readonly maxPendingRequestsPerClient: number;
   readonly clientOps: ClientOpRegistry;
   readonly pending: PendingRequests;
   readonly sm: StateMachine;
@@ -45,7 +47,11 @@ export class ClientGateway {
     const { pending, nodeId } = this.host;
     if (pending.has(key)) return; // a retry of a request already in hand: the first answer serves both
     if (pending.isFull()) {
-      this.replyError(replyTo, body.requestId, unavailable(nodeId, `${pending.size} requests are pending (maxPendingRequests)`));
+      this.replyError(replyTo, body.requestId, overloaded(nodeId, `${pending.size} requests are pending (maxPendingRequests)`));
+      return;
+    }
+    if (forwardable && pending.countFor(replyTo) >= this.host.maxPendingRequestsPerClient) {
+      this.replyError(replyTo, body.requestId, overloaded(nodeId, `client ${replyTo} has ${pending.countFor(replyTo)} requests pending (maxPendingRequestsPerClient)`));
       return;
     }
     const raft = this.host.raft();

@@ -35,6 +35,13 @@ export interface NodeConfig {
   readonly snapshotCatchUpEntries: number;
   /** Client requests (own and forwarded) waiting for commit or read confirmation, at most. */
   readonly maxPendingRequests: number;
+  /**
+   * Requests one client may have pending on this node, at most; past it the
+   * node answers `overloaded` at once (no proposal, no disk). Forwards from
+   * peers are bounded by maxPendingRequests only: the forwarding follower
+   * applies this limit to its own clients.
+   */
+  readonly maxPendingRequestsPerClient: number;
   /** A pending request not answered within this time is failed with "timeout" (the client may retry). */
   readonly requestTimeoutMs: number;
   /** Wire messages larger than this are rejected before decoding. */
@@ -65,6 +72,7 @@ export function defaultNodeConfig(nodeId: NodeId, bootstrapVoters: readonly Node
     snapshotThresholdEntries: 100_000,
     snapshotCatchUpEntries: 5_000,
     maxPendingRequests: 4096,
+    maxPendingRequestsPerClient: 256,
     requestTimeoutMs: 3000,
     maxMessageBytes: 8 * 1024 * 1024,
     readMode: "read-index",

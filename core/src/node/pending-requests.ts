@@ -30,6 +30,8 @@ export class PendingRequests {
   private readonly keyByIndex = new Map<number, string>();
   /** Requests waiting for a read: answerReads runs on every apply, and most of the time there are none. */
   private reads = 0;
+  /** Requests held per endpoint to answer, so one client cannot take the whole table. */
+  private readonly perReplyTo = new Map<string, number>();
 
   constructor(private readonly maxPendingRequests: number) {}
 
@@ -53,10 +55,17 @@ export class PendingRequests {
     return this.reads;
   }
 
+  /** Requests held for `replyTo` (a client, or the follower that forwarded). */
+  countFor(replyTo: string): number {
+    return this.perReplyTo.get(replyTo) ?? 0;
+  }
+
   add(request: PendingRequest): void {
     const replaced = this.byId.get(request.key);
     if (replaced !== undefined && replaced.waitingFor.kind === "read") this.reads--;
+    if (replaced !== undefined) this.uncount(replaced.replyTo);
     if (request.waitingFor.kind === "read") this.reads++;
+    this.perReplyTo.set(request.replyTo, this.countFor(request.replyTo) + 1);
     this.byId.set(request.key, request);
     if (request.waitingFor.kind === "apply") this.keyByIndex.set(request.waitingFor.index, request.key);
   }
@@ -72,11 +81,18 @@ export class PendingRequests {
     const found = this.byId.get(key);
     if (found === undefined) return undefined;
     this.byId.delete(key);
+    this.uncount(found.replyTo);
     if (found.waitingFor.kind === "read") this.reads--;
     if (found.waitingFor.kind === "apply" && this.keyByIndex.get(found.waitingFor.index) === key) {
       this.keyByIndex.delete(found.waitingFor.index);
     }
     return found;
+  }
+
+  private uncount(replyTo: string): void {
+    const held = this.countFor(replyTo);
+    if (held <= 1) this.perReplyTo.delete(replyTo);
+    else this.perReplyTo.set(replyTo, held - 1);
   }
 
   /** The proposal waiting for the entry at `index`, removed from the table. */

@@ -6,6 +6,8 @@
  * link, or the authenticated WebSocket peer). A message body that claims another
  * sender is forged and must be rejected by the decoder.
  */
+import type { BlixardError } from "../errors";
+
 export type EndpointId = string;
 
 export interface NetEndpoint {
@@ -22,4 +24,12 @@ export interface NetEndpoint {
    * routes by id alone (the simulator) has nothing to learn.
    */
   learnPeer?(id: EndpointId, address: string): void;
+  /**
+   * Install the one handler told when the transport learns that `peer` cannot
+   * be reached right now: a dial refused or failed, or a live connection to it
+   * closed. A hint, best effort and never guaranteed (a silent peer causes no
+   * call): clients use it to fail an attempt at once instead of waiting out its
+   * timeout. Optional: the simulator's network has no connections to lose.
+   */
+  onUnreachable?(handler: (peer: EndpointId, error: BlixardError) => void): void;
 }

@@ -15,7 +15,8 @@ export type ClientErrorCode =
   | "value-too-large"
   | "batch-too-large"
   | "scan-limit-too-large"
-  | "unavailable";
+  | "unavailable"
+  | "overloaded";
 
 export interface ClientError extends BlixardError {
   readonly code: ClientErrorCode;
@@ -42,6 +43,14 @@ export function notLeader(nodeId: string, leaderHint: string | null): ClientErro
 
 export function unavailable(nodeId: string, why: string): ClientError {
   return { code: "unavailable", message: `node ${nodeId} cannot serve the request: ${why}`, nodeId, hint: "retry later" };
+}
+
+/**
+ * The node sheds this request to keep serving everyone else (and to keep
+ * its Raft traffic on time): nothing was applied. Clients back off and retry.
+ */
+export function overloaded(nodeId: string, why: string): ClientError {
+  return { code: "overloaded", message: `node ${nodeId} is overloaded: ${why}`, nodeId, hint: "back off and retry; nothing was applied" };
 }
 
 export function requestTimeout(nodeId: string, requestId: string): ClientError {

@@ -6,14 +6,15 @@ import type { ClientRequestBody, WireMessage } from "../../src/protocol/wire-typ
 import type { Raft } from "../../src/raft/index";
 
 /** A follower's gateway for one life of node n2, whose leader is n1; `sent` collects what it sends. */
-function followerGateway(bootNonce: string) {
+function followerGateway(bootNonce: string, limits: { maxPending?: number; perClient?: number } = {}) {
   const sent: Array<{ to: string; message: WireMessage }> = [];
   const host = {
     nodeId: "n2",
     bootNonce,
     requestTimeoutMs: 3_000,
+    maxPendingRequestsPerClient: limits.perClient ?? 256,
     clientOps: defaultClientOps(),
-    pending: new PendingRequests(100),
+    pending: new PendingRequests(limits.maxPending ?? 100),
     raft: () => ({ role: "follower", leaderId: "n1" }) as unknown as Raft,
     monotonicMs: () => 0,
     wallClockMs: () => 0,
@@ -53,5 +54,34 @@ describe("ClientGateway forwards", () => {
     expect(after.sent.filter((s) => s.to === "c2").map((s) => s.message)).toEqual([
       { v: 1, kind: "client-response", requestId: "c2:1", result: { ok: true, value: "new's result" }, leaderHint: "n1" },
     ]);
+  });
+});
+
+describe("ClientGateway load shedding", () => {
+  const errorsTo = (sent: Array<{ to: string; message: WireMessage }>, to: string) =>
+    sent.flatMap((s) => (s.to === to && s.message.kind === "client-response" && "error" in s.message ? [s.message.error] : []));
+
+  it("answers overloaded at once to a client past its own pending limit, while other clients are still taken", () => {
+    const { gateway, sent } = followerGateway("0000000000000001", { perClient: 3 });
+    for (let i = 1; i <= 5; i++) gateway.accept("greedy", { ...write("greedy", `v${i}`), requestId: `g${i}`, seq: i }, `greedy\u0000g${i}`, true);
+    gateway.accept("polite", write("polite", "p"), "polite\u0000polite:1", true);
+    // Three of greedy's writes and polite's one were forwarded to the leader; greedy's 4th and 5th were shed.
+    expect(sent.filter((s) => s.to === "n1" && s.message.kind === "forward")).toHaveLength(4);
+    const shed = errorsTo(sent, "greedy");
+    expect(shed.map((e) => e.code)).toEqual(["overloaded", "overloaded"]);
+    expect(shed[0]?.message).toBe("node n2 is overloaded: client greedy has 3 requests pending (maxPendingRequestsPerClient)");
+    expect(shed[0]?.hint).toBe("back off and retry; nothing was applied");
+    expect(errorsTo(sent, "polite")).toEqual([]);
+  });
+
+  it("a peer's forwards are bounded by the whole table only (the forwarding follower limits its own clients)", () => {
+    const { gateway, sent } = followerGateway("0000000000000001", { perClient: 2, maxPending: 4 });
+    for (let i = 1; i <= 5; i++) gateway.accept("n3", { ...write("c9", `v${i}`), requestId: `n3/fwd/${i}`, seq: i }, `n3\u0000n3/fwd/${i}`, false);
+    // Not forwardable and this node is no leader: each is refused as not-leader, never as over a per-client limit.
+    expect(errorsTo(sent, "n3").map((e) => e.code)).toEqual(["not-leader", "not-leader", "not-leader", "not-leader", "not-leader"]);
+    // A full table sheds everyone with overloaded.
+    const full = followerGateway("0000000000000001", { maxPending: 2 });
+    for (let i = 1; i <= 3; i++) full.gateway.accept(`c${i}`, write(`c${i}`, "v"), `c${i}\u0000c${i}:1`, true);
+    expect(errorsTo(full.sent, "c3")).toMatchObject([{ code: "overloaded", message: "node n2 is overloaded: 2 requests are pending (maxPendingRequests)" }]);
   });
 });

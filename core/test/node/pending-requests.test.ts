@@ -26,7 +26,7 @@ describe("PendingRequests", () => {
         for (const a of actions) {
           if (a.op === "add") {
             const key = `k${a.key}`;
-            table.add({ key, requestId: key, replyTo: "c1", deadlineMs: a.key, waitingFor: a.waitingFor, op: null });
+            table.add({ key, requestId: key, replyTo: a.key % 2 === 0 ? "c1" : "c2", deadlineMs: a.key, waitingFor: a.waitingFor, op: null });
           } else if (a.op === "update") table.update(`k${a.key}`, a.waitingFor);
           else if (a.op === "take") table.take(`k${a.key}`);
           else if (a.op === "takeProposalAt") table.takeProposalAt(a.index);
@@ -38,6 +38,11 @@ describe("PendingRequests", () => {
             if (found !== undefined) live.set(found.key, found.waitingFor);
           }
           expect(table.readCount).toBe([...live.values()].filter((w) => w.kind === "read").length);
+          // The per-client count (load shedding) follows every change too.
+          for (const client of ["c1", "c2"]) {
+            const held = [...live.keys()].filter((key) => table.get(key)?.replyTo === client).length;
+            expect(table.countFor(client)).toBe(held);
+          }
           expect(table.size).toBe(live.size);
         }
       }),

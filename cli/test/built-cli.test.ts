@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,8 +37,8 @@ interface Run {
   readonly exited: Promise<number | null>;
 }
 
-function start(command: string, args: readonly string[]): Run {
-  const child = spawn(command, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BLIXARD_CLUSTER: "", FORCE_COLOR: "0" } });
+function start(command: string, args: readonly string[], env: Record<string, string> = {}): Run {
+  const child = spawn(command, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BLIXARD_CLUSTER: "", FORCE_COLOR: "0", ...env } });
   started.push(child);
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
@@ -151,5 +151,34 @@ describe.skipIf(process.platform !== "linux")("the installed blixard CLI", () =>
     expect(await cluster.exited, cluster.output()).toBe(0);
     expect(cluster.output()).toMatch(/nodes exited with n1=0/);
     expect(await gone(tree, EXIT_WAIT_MS)).toEqual([]);
+  });
+
+  it("runs from a TOML file and BLIXARD_* variables (flags > env > file), logs JSON lines, and serves /metrics, /health and /ready on its port", async () => {
+    const config = join(dataRoot, "c1.toml");
+    writeFileSync(config, ['id = "c1"', 'listen = "127.0.0.1:0"', `data_dir = ${JSON.stringify(join(dataRoot, "c1"))}`, "vcpus = 4", 'log-level = "debug"'].join("\n"));
+    const run = start(join(repoRoot, "node_modules", ".bin", "blixard"), ["node", "--config", config, "--log-level", "info"], { BLIXARD_VCPUS: "6", BLIXARD_MEMORY_MIB: "2048" });
+    const serving = await waitFor(run, /serving on ws:\/\/127\.0\.0\.1:(\d+)/, SERVING_WAIT_MS);
+    const base = `http://127.0.0.1:${serving[1]}`;
+    // The env beat the file (vcpus 6, not 4); the flag beat the file (info, not debug): no debug records.
+    const lines = run.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatchObject({ node: "c1", time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), msg: expect.any(String) });
+    expect(lines.some((line) => line["level"] === "debug")).toBe(false);
+    let ready: Response | null = null;
+    for (let i = 0; i < 100 && ready?.status !== 200; i++) {
+      ready = await fetch(`${base}/ready`);
+      if (ready.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await ready?.json()).toMatchObject({ ready: true, role: "leader", leaderId: "c1" });
+    expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ status: "ok" });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^blixard_raft_role\{role="leader",node="c1"\} 1$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes\{node="c1"\} \d+/m);
+    const hosts = start(join(repoRoot, "node_modules", ".bin", "blixard"), ["cluster", "hosts", "--json", "--cluster", `ws://127.0.0.1:${serving[1]}`]);
+    expect(await hosts.exited, hosts.output()).toBe(0);
+    expect(hosts.output()).toMatch(/"vcpus": 6/);
+    expect(hosts.output()).toMatch(/"memoryMib": 2048/);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
   });
 });

@@ -6,9 +6,22 @@ import { BlixardNode, defaultNodeConfig, type KvGetResult, type Tracer } from "@
 import { createRealRuntime, type RealRuntime } from "@blixard/runtime-real";
 import { BlixardClient } from "../src/client/blixard-client";
 import { discoverNodeId } from "../src/client/discover-node-id";
-import { startMetricsServer } from "../src/node/metrics-server";
+import { nodeHttpHandler, registerNodeGauges, startMetricsServer } from "../src/node/metrics-server";
+import { NodeMetrics } from "../src/node/node-metrics";
 
 const silent: Tracer = { event: () => {}, warn: () => {} };
+
+/** The value of the sample `name` whose labels include `labels` (and node="solo"), from Prometheus text; NaN if none. */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  const want = { ...labels, node: "solo" };
+  for (const line of text.split("\n")) {
+    const match = /^([a-z_]+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (match === null || match[1] !== name) continue;
+    const have = Object.fromEntries((match[2] ?? "").split(",").map((pair) => pair.split("=")).map(([k, v]) => [k, (v ?? "").replace(/^"|"$/g, "")]));
+    if (Object.entries(want).every(([k, v]) => have[k] === v)) return Number(match[3]);
+  }
+  return Number.NaN;
+}
 
 describe("the CLI client against one real in-process node", () => {
   let dir = "";
@@ -18,11 +31,13 @@ describe("the CLI client against one real in-process node", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "blixard-cli-solo-"));
-    runtime = await createRealRuntime({ nodeId: "solo", dataDir: dir, listen: { host: "127.0.0.1", port: 0 }, peers: {}, tracer: silent });
-    node = new BlixardNode(runtime, defaultNodeConfig("solo", ["solo"]));
+    const observed = new NodeMetrics("solo");
+    runtime = await createRealRuntime({ nodeId: "solo", dataDir: dir, listen: { host: "127.0.0.1", port: 0 }, peers: {}, tracer: silent, net: { observer: observed.net }, disk: { onSync: observed.onSync } });
+    node = new BlixardNode(runtime, defaultNodeConfig("solo", ["solo"]), { observer: observed.node });
+    registerNodeGauges(observed.registry, node, runtime.net);
     const started = node.start();
     if (!started.ok) throw new Error(started.error.message);
-    metrics = await startMetricsServer(node, 0);
+    metrics = await startMetricsServer(nodeHttpHandler(node, observed.registry), { host: "127.0.0.1", port: 0 });
   });
 
   afterAll(async () => {
@@ -59,6 +74,25 @@ describe("the CLI client against one real in-process node", () => {
     const text = await (await fetch(`${metrics.url}/metrics`)).text();
     expect(text).toContain('blixard_raft_role{role="leader",node="solo"} 1');
     expect(text).toMatch(/blixard_raft_commit_index\{node="solo"\} [1-9]/);
+    // Counters and histograms fed by core, the transport and the disk, after the writes and reads above.
+    expect(sample(text, "blixard_raft_proposals_total", { kind: "client" })).toBeGreaterThan(0);
+    expect(sample(text, "blixard_raft_entries_applied_total", {})).toBeGreaterThan(0);
+    expect(sample(text, "blixard_raft_leader_changes_total", {})).toBe(1);
+    expect(sample(text, "blixard_disk_fsync_duration_seconds_count", {})).toBeGreaterThan(0);
+    expect(sample(text, "blixard_client_request_duration_seconds_count", { operation: "kv.put", outcome: "ok" })).toBe(1);
+    expect(sample(text, "blixard_client_request_duration_seconds_count", { operation: "kv.get", outcome: "ok" })).toBe(1);
+    expect(sample(text, "blixard_net_frames_received_total", { peer: "client" })).toBeGreaterThan(0);
+    expect(sample(text, "blixard_net_connections", { state: "client" })).toBeGreaterThanOrEqual(0);
+    // Process metrics (prom-client's defaults).
+    expect(text).toMatch(/process_cpu_seconds_total\{node="solo"\} /);
+    expect(text).toMatch(/nodejs_eventloop_lag_seconds\{node="solo"\} /);
+    // /health and /ready, and the same handler on the node's own port.
+    const health = await fetch(`${metrics.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", health: "serving" });
+    const ready = await fetch(`${metrics.url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, role: "leader", leaderId: "solo" });
     const status = (await (await fetch(`${metrics.url}/status`)).json()) as { role: string; leaderId: string; health: string };
     expect(status).toMatchObject({ role: "leader", leaderId: "solo", health: "serving" });
   });

@@ -25,7 +25,7 @@ describe("blixard node arguments", () => {
     expect(parsed.value.features).toEqual(["kvm", "nix"]);
     expect(parsed.value.capacity).toEqual({ vcpus: 16, memoryMib: 32 * 1024, diskGib: 500 });
     expect(parsed.value.backend).toBe("process");
-    expect(parsed.value.metricsPort).toBe(9101);
+    expect(parsed.value.metricsListen).toEqual({ host: "127.0.0.1", port: 9101 });
     expect(parsed.value.readMode).toBe("read-index");
   });
 

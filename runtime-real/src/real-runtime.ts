@@ -4,7 +4,7 @@ import { ChildProcessSpawner, type ChildProcessSpawnerOptions } from "./child-pr
 import { CryptoRandom } from "./crypto-random";
 import { DataDirLock } from "./data-dir-lock";
 import { JsonLinesTracer } from "./json-tracer";
-import { SqliteDisk } from "./sqlite-disk";
+import { SqliteDisk, type SqliteDiskOptions } from "./sqlite-disk";
 import { SystemClock } from "./system-clock";
 import { WsNet, type WsNetOptions } from "./ws-net";
 
@@ -27,6 +27,8 @@ export interface RealRuntimeOptions {
   /** Transport tunables, the urgent-frame predicate and the metrics observer (identity, listen and peers come from above). */
   readonly net?: Omit<WsNetOptions, "selfId" | "clusterId" | "tracer" | "random" | "listen" | "peers">;
   readonly spawner?: Partial<Omit<ChildProcessSpawnerOptions, "nodeId" | "tracer">>;
+  /** SQLite tunables and the sync observer (metrics). */
+  readonly disk?: Omit<SqliteDiskOptions, "nodeId" | "path">;
 }
 
 export interface RealRuntime extends Runtime {
@@ -52,7 +54,7 @@ export async function createRealRuntime(options: RealRuntimeOptions): Promise<Re
   const lock = DataDirLock.acquire(options.dataDir, nodeId);
   let disk: SqliteDisk;
   try {
-    disk = SqliteDisk.open({ nodeId, path: join(options.dataDir, "disk.sqlite") });
+    disk = SqliteDisk.open({ ...options.disk, nodeId, path: join(options.dataDir, "disk.sqlite") });
   } catch (error) {
     lock.release();
     throw error;

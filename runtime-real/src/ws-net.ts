@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 import { blixardError, type BlixardError, type EndpointId, type NetEndpoint, type RandomSource, type Tracer } from "@blixard/core";
@@ -62,6 +62,11 @@ export interface WsNetOptions {
    * own). Default false: frames wait for the redial (nodes).
    */
   readonly dropQueuedOnDialFailure?: boolean;
+  /**
+   * Plain HTTP requests on the listen port (not WebSocket upgrades) go here —
+   * a node serves /metrics, /health and /ready this way. Default: 426.
+   */
+  readonly httpHandler?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 /** What the transport reports for metrics; every method optional, none may throw. */
@@ -94,7 +99,7 @@ const PEER_URL_LENGTH_MAX = 256;
 /** How long close() waits for peers to acknowledge the close frame before cutting the sockets. */
 const CLOSE_WAIT_MS = 200;
 
-type Settings = Required<Omit<WsNetOptions, "listen" | "peers" | "tracer" | "random" | "admission" | "urgent" | "observer">>;
+type Settings = Required<Omit<WsNetOptions, "listen" | "peers" | "tracer" | "random" | "admission" | "urgent" | "observer" | "httpHandler">>;
 
 /** A connection with what admission and the scheduler need to know about it. */
 interface Connection extends PeerConnection, InboundSource, AdmittedConnection {
@@ -174,7 +179,7 @@ export class WsNet implements NetEndpoint {
   static async start(options: WsNetOptions): Promise<WsNet> {
     if (!isValidEndpointId(options.selfId)) throw new RangeError(`WsNet: invalid endpoint id ${JSON.stringify(options.selfId)}`);
     const net = new WsNet(options);
-    if (options.listen !== undefined) await net.listen(options.listen.host, options.listen.port);
+    if (options.listen !== undefined) await net.listen(options.listen.host, options.listen.port, options.httpHandler);
     net.keepaliveTimer = setInterval(() => net.keepalive(), net.settings.keepaliveIntervalMs);
     net.keepaliveTimer.unref();
     return net;
@@ -338,11 +343,14 @@ export class WsNet implements NetEndpoint {
 
   // ---- listening side -------------------------------------------------------
 
-  private async listen(host: string, port: number): Promise<void> {
+  private async listen(host: string, port: number, httpHandler: WsNetOptions["httpHandler"]): Promise<void> {
     // Our own HTTP server, so a TCP connection is admitted (and timed) from its accept, before any upgrade.
-    const http = createServer((_request, response) => {
-      response.writeHead(426, { "content-type": "text/plain", connection: "close" }).end("this is a Blixard node: WebSocket only\n");
-    });
+    const http = createServer(
+      httpHandler ??
+        ((_request, response) => {
+          response.writeHead(426, { "content-type": "text/plain", connection: "close" }).end("this is a Blixard node: WebSocket only\n");
+        }),
+    );
     const server = new WebSocketServer({ noServer: true, maxPayload: this.settings.maxMessageBytes + 1, perMessageDeflate: false });
     this.http = http;
     this.server = server;

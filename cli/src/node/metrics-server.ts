@@ -1,24 +1,26 @@
-import { createServer, type Server } from "node:http";
-import { Gauge, Registry } from "prom-client";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Gauge, type Registry } from "prom-client";
 import { clusterModuleName, OBSERVED_STATUSES, type BlixardNode, type ClusterModule } from "@blixard/core";
+import type { WsNet } from "@blixard/runtime-real";
 
 const RAFT_ROLES = ["follower", "pre-candidate", "candidate", "leader", "learner"] as const;
 const HEALTHS = ["starting", "serving", "failed", "stopped"] as const;
+const CONNECTION_STATES = ["pending", "peer", "client"] as const;
 
 /**
- * A node's Prometheus registry. Every gauge reads the node when scraped, so
- * the node's event loop never pays for metrics nobody asks for.
+ * Gauges that read the node (and its transport) when scraped, so the node's
+ * event loop never pays for metrics nobody asks for. Counters and histograms
+ * are in node-metrics.ts.
  */
-export function nodeMetricsRegistry(node: BlixardNode): Registry {
-  const registry = new Registry();
-  registry.setDefaultLabels({ node: node.nodeId });
+export function registerNodeGauges(registry: Registry, node: BlixardNode, net: WsNet | null): void {
   const raft = () => node.raftStatus();
   const cluster = () => node.stateMachine.module(clusterModuleName) as ClusterModule | undefined;
+  const registers = [registry];
   const gauge = (name: string, help: string, read: () => number | undefined) =>
     new Gauge({
       name,
       help,
-      registers: [registry],
+      registers,
       collect() {
         const value = read();
         if (value !== undefined) this.set(value);
@@ -33,7 +35,7 @@ export function nodeMetricsRegistry(node: BlixardNode): Registry {
     name: "blixard_raft_role",
     help: "1 for this node's current Raft role",
     labelNames: ["role"],
-    registers: [registry],
+    registers,
     collect() {
       const role = raft()?.role;
       for (const r of RAFT_ROLES) this.set({ role: r }, r === role ? 1 : 0);
@@ -43,7 +45,7 @@ export function nodeMetricsRegistry(node: BlixardNode): Registry {
     name: "blixard_node_health",
     help: "1 for this node's current health",
     labelNames: ["health"],
-    registers: [registry],
+    registers,
     collect() {
       for (const h of HEALTHS) this.set({ health: h }, h === node.health ? 1 : 0);
     },
@@ -52,14 +54,26 @@ export function nodeMetricsRegistry(node: BlixardNode): Registry {
     name: "blixard_vms",
     help: "VMs in the replicated state, by observed status",
     labelNames: ["status"],
-    registers: [registry],
+    registers,
     collect() {
       const vms = cluster()?.listVms() ?? [];
       for (const s of OBSERVED_STATUSES) this.set({ status: s }, vms.filter((vm) => vm.status === s).length);
     },
   });
   gauge("blixard_vms_on_this_host", "VMs placed on this node's host", () => cluster()?.vmsOnHost(node.nodeId).length);
-  return registry;
+  if (net === null) return;
+  new Gauge({
+    name: "blixard_net_connections",
+    help: "Inbound connections: pending (not yet identified), peer and client",
+    labelNames: ["state"],
+    registers,
+    collect() {
+      const stats = net.stats();
+      const by = { pending: stats.pendingConnections, peer: stats.peerConnections, client: stats.clientConnections };
+      for (const state of CONNECTION_STATES) this.set({ state }, by[state]);
+    },
+  });
+  gauge("blixard_net_inbound_queued_frames", "Client and forwarded frames waiting for their turn", () => net.stats().queuedInboundFrames);
 }
 
 /** What /status answers: the Raft view a client cannot see over the wire protocol. */
@@ -79,32 +93,75 @@ export function nodeStatusJson(node: BlixardNode): Record<string, unknown> {
   };
 }
 
-/** Serve GET /metrics (Prometheus text) and GET /status (JSON) on 127.0.0.1:port. */
-export async function startMetricsServer(node: BlixardNode, port: number): Promise<{ url: string; close: () => Promise<void> }> {
-  const registry = nodeMetricsRegistry(node);
-  const server: Server = createServer((request, response) => {
+/**
+ * /health: 200 while the node runs and has not failed (a process supervisor's
+ * liveness check); 503 with the failure once its storage or disk failed.
+ * /ready: 200 when the node serves and knows a leader (it can take client
+ * requests now); 503 with the reason otherwise (a load balancer's check).
+ */
+export function healthOf(node: BlixardNode): { status: number; body: Record<string, unknown> } {
+  if (node.health === "failed" || node.health === "stopped") {
+    return { status: 503, body: { status: node.health, failure: node.failureReason() } };
+  }
+  return { status: 200, body: { status: "ok", health: node.health } };
+}
+
+export function readinessOf(node: BlixardNode): { status: number; body: Record<string, unknown> } {
+  const raft = node.raftStatus();
+  const leaderId = raft?.leaderId ?? null;
+  if (node.health !== "serving") return { status: 503, body: { ready: false, reason: `the node is ${node.health}`, failure: node.failureReason() } };
+  if (leaderId === null) return { status: 503, body: { ready: false, reason: "no leader known (an election is running, or this node cannot reach a majority)" } };
+  return { status: 200, body: { ready: true, role: raft?.role ?? null, leaderId, term: raft?.term ?? null } };
+}
+
+/** GET /metrics (Prometheus text), /health, /ready and /status (JSON). */
+export function nodeHttpHandler(node: BlixardNode, registry: Registry): (request: IncomingMessage, response: ServerResponse) => void {
+  const json = (response: ServerResponse, status: number, body: unknown) =>
+    response.writeHead(status, { "content-type": "application/json", connection: "close" }).end(`${JSON.stringify(body)}\n`);
+  return (request, response) => {
     const path = (request.url ?? "/").split("?")[0];
-    if (request.method !== "GET") {
-      response.writeHead(405, { "content-type": "text/plain" }).end("only GET\n");
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.writeHead(405, { "content-type": "text/plain", allow: "GET", connection: "close" }).end("only GET\n");
     } else if (path === "/metrics") {
       registry.metrics().then(
-        (text) => response.writeHead(200, { "content-type": registry.contentType }).end(text),
-        (error: unknown) => response.writeHead(500, { "content-type": "text/plain" }).end(`${String(error)}\n`),
+        (text) => response.writeHead(200, { "content-type": registry.contentType, connection: "close" }).end(text),
+        (error: unknown) => response.writeHead(500, { "content-type": "text/plain", connection: "close" }).end(`${String(error)}\n`),
       );
+    } else if (path === "/health") {
+      const { status, body } = healthOf(node);
+      json(response, status, body);
+    } else if (path === "/ready") {
+      const { status, body } = readinessOf(node);
+      json(response, status, body);
     } else if (path === "/status") {
-      response.writeHead(200, { "content-type": "application/json" }).end(`${JSON.stringify(nodeStatusJson(node))}\n`);
+      json(response, 200, nodeStatusJson(node));
     } else {
-      response.writeHead(404, { "content-type": "text/plain" }).end("try /metrics or /status\n");
+      response.writeHead(404, { "content-type": "text/plain", connection: "close" }).end("try /metrics, /health, /ready or /status\n");
     }
-  });
+  };
+}
+
+/** Serve `handler` on host:port (port 0 picks one); resolves once bound. */
+export async function startMetricsServer(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+  address: { readonly host: string; readonly port: number },
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer(handler);
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(address.port, address.host, () => resolve());
   });
-  const address = server.address();
-  const bound = typeof address === "object" && address !== null ? address.port : port;
+  const bound = server.address();
+  const port = typeof bound === "object" && bound !== null ? bound.port : address.port;
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
   return {
-    url: `http://127.0.0.1:${bound}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -17,6 +17,7 @@ import {
 } from "@blixard/core";
 import { checkPeerUrl, checkWsUrl } from "../client/cluster-endpoints";
 import { parseMicrovmNixArgs, type RawMicrovmNixArgs } from "./microvm-nix-args";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./node-log";
 
 /** `blixard node` flags as yargs hands them over (unchecked). */
 export interface RawNodeArgs extends RawMicrovmNixArgs {
@@ -31,6 +32,9 @@ export interface RawNodeArgs extends RawMicrovmNixArgs {
   readonly diskGib?: unknown;
   readonly feature?: unknown;
   readonly metricsPort?: unknown;
+  readonly metricsListen?: unknown;
+  readonly logFormat?: unknown;
+  readonly logLevel?: unknown;
   readonly traceFile?: unknown;
   readonly readMode?: unknown;
   readonly join?: unknown;
@@ -62,7 +66,11 @@ export interface NodeLaunch {
   readonly features: readonly string[];
   /** How microvm-nix builds runners here; null for other backends. */
   readonly microvmNix: MicrovmNixOptions | null;
-  readonly metricsPort: number | null;
+  /** A dedicated address for /metrics, /health, /ready, /status (they are served on the listen port regardless). */
+  readonly metricsListen: { readonly host: string; readonly port: number } | null;
+  /** null: json unless stderr is a terminal (decided where the log is made). */
+  readonly logFormat: LogFormat | null;
+  readonly logLevel: LogLevel;
   readonly traceFile: string | null;
   /** Linearizable read path; every node of a cluster must use the same one. */
   readonly readMode: NodeReadMode;
@@ -92,8 +100,12 @@ export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
   if (!capacity.ok) return capacity;
   const features = parseFeatures(raw.feature);
   if (!features.ok) return features;
-  const metricsPort = raw.metricsPort === undefined ? null : raw.metricsPort;
-  if (metricsPort !== null && !isPort(metricsPort, 1)) return bad(`--metrics-port must be a port from 1 to 65535, got ${show(raw.metricsPort)}`);
+  const metricsListen = parseMetricsListen(raw);
+  if (!metricsListen.ok) return metricsListen;
+  const logFormat = raw.logFormat ?? null;
+  if (logFormat !== null && !LOG_FORMATS.includes(logFormat as never)) return bad(`--log-format must be one of ${LOG_FORMATS.join(", ")}, got ${show(raw.logFormat)}`);
+  const logLevel = raw.logLevel ?? "info";
+  if (!LOG_LEVELS.includes(logLevel as never)) return bad(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${show(raw.logLevel)}`);
   const microvmNix = parseMicrovmNixArgs(raw);
   if (!microvmNix.ok) return microvmNix;
   const traceFile = typeof raw.traceFile === "string" && raw.traceFile !== "" ? raw.traceFile : null;
@@ -114,18 +126,29 @@ export function parseNodeArgs(raw: RawNodeArgs): Result<NodeLaunch> {
     capacity: capacity.value,
     features: features.value,
     microvmNix: microvmNix.value,
-    metricsPort: metricsPort as number | null,
+    metricsListen: metricsListen.value,
+    logFormat: logFormat as LogFormat | null,
+    logLevel: logLevel as LogLevel,
     traceFile,
     readMode: readMode as NodeLaunch["readMode"],
   });
 }
 
-function parseListen(value: unknown): Result<{ host: string; port: number }> {
+function parseListen(value: unknown, flag = "--listen"): Result<{ host: string; port: number }> {
   const text = typeof value === "string" ? value : "";
   const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
   const port = match === null ? Number.NaN : Number(match[2]);
-  if (match === null || !isPort(port, 0)) return bad(`--listen must look like 127.0.0.1:7001 (host:port, port 0-65535), got ${show(value)}`);
+  if (match === null || !isPort(port, 0)) return bad(`${flag} must look like 127.0.0.1:7001 (host:port, port 0-65535), got ${show(value)}`);
   return ok({ host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port });
+}
+
+/** --metrics-listen host:port, or the older --metrics-port N (127.0.0.1:N); not both. */
+function parseMetricsListen(raw: RawNodeArgs): Result<{ host: string; port: number } | null> {
+  if (raw.metricsListen !== undefined && raw.metricsPort !== undefined) return bad("--metrics-listen and --metrics-port say the same thing; give one");
+  if (raw.metricsListen !== undefined) return parseListen(raw.metricsListen, "--metrics-listen");
+  if (raw.metricsPort === undefined) return ok(null);
+  if (!isPort(raw.metricsPort, 1)) return bad(`--metrics-port must be a port from 1 to 65535, got ${show(raw.metricsPort)}`);
+  return ok({ host: "127.0.0.1", port: raw.metricsPort });
 }
 
 function parseAdvertise(value: unknown): Result<string | null> {

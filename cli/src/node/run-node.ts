@@ -11,8 +11,10 @@ import {
   type Tracer,
 } from "@blixard/core";
 import { createRealRuntime, DataDirLockedError, JsonLinesTracer, type RealRuntime } from "@blixard/runtime-real";
+import { registerNodeGauges, nodeHttpHandler, startMetricsServer } from "./metrics-server";
 import { advertisedAddress, type NodeLaunch } from "./node-args";
-import { startMetricsServer } from "./metrics-server";
+import { NodeLog, teeTracer } from "./node-log";
+import { NodeMetrics } from "./node-metrics";
 
 /** How often the node process checks that its node still serves (a failed disk stops it). */
 const HEALTH_CHECK_INTERVAL_MS = 1_000;
@@ -22,6 +24,8 @@ export interface NodeProcessIo {
   err(line: string): void;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   readonly stopRequested: Promise<string>;
+  /** Human log lines (with colour) when no --log-format is given; JSON otherwise. */
+  readonly stderrIsTerminal?: boolean;
 }
 
 /** The host this node offers to the cluster: its id, reachable address, capacity and backend. */
@@ -40,7 +44,13 @@ export function hostConfigFor(launch: NodeLaunch, url: string): HostConfig {
  * services, serve until a signal or a failure. Returns the exit code.
  */
 export async function runNode(launch: NodeLaunch, io: NodeProcessIo): Promise<number> {
+  const terminal = io.stderrIsTerminal === true;
+  const log = new NodeLog(launch.nodeId, launch.logFormat ?? (terminal ? "text" : "json"), launch.logLevel, io, { color: terminal });
   const trace = launch.traceFile === null ? null : JsonLinesTracer.toFile(launch.nodeId, launch.traceFile);
+  const tracer: Tracer = trace === null ? log.tracer() : teeTracer(trace.tracer, log.tracer());
+  const metrics = new NodeMetrics(launch.nodeId);
+  // /metrics, /health, /ready and /status on the node's own port, like etcd's client URL; answered once the node exists.
+  let serveHttp: ReturnType<typeof nodeHttpHandler> | null = null;
   let runtime: RealRuntime;
   try {
     runtime = await createRealRuntime({
@@ -49,15 +59,22 @@ export async function runNode(launch: NodeLaunch, io: NodeProcessIo): Promise<nu
       clusterId: launch.clusterId,
       listen: launch.listen,
       peers: launch.peers,
-      ...(trace === null ? {} : { tracer: trace.tracer as Tracer }),
+      tracer,
+      net: {
+        observer: metrics.net,
+        httpHandler: (request, response) => {
+          if (serveHttp !== null) serveHttp(request, response);
+          else response.writeHead(503, { "content-type": "text/plain", connection: "close" }).end("starting\n");
+        },
+      },
+      disk: { onSync: metrics.onSync },
     });
   } catch (error) {
-    io.err(`blixard node ${launch.nodeId}: cannot start: ${error instanceof Error ? error.message : String(error)}`);
-    io.err(
+    const hint =
       error instanceof DataDirLockedError
-        ? "  hint: stop that process first (its lock goes when it exits, however it exits), or give this node its own --data-dir"
-        : "  hint: is the --listen port in use, or the --data-dir unwritable?",
-    );
+        ? "stop that process first (its lock goes when it exits, however it exits), or give this node its own --data-dir"
+        : "is the --listen port in use, or the --data-dir unwritable?";
+    log.error(`blixard node ${launch.nodeId}: cannot start: ${error instanceof Error ? error.message : String(error)}`, { hint });
     await trace?.close();
     return 1;
   }
@@ -66,43 +83,47 @@ export async function runNode(launch: NodeLaunch, io: NodeProcessIo): Promise<nu
   const advertise = advertisedAddress(launch, runtime.url);
   const hosts = hostServices(hostConfigFor(launch, advertise ?? runtime.url), defaultSupervisorConfig());
   const peers = peerDirectoryServices({ advertiseAddress: advertise, publishIntervalTicks: defaultPublishIntervalTicks });
-  const node = new BlixardNode(runtime, { ...defaultNodeConfig(launch.nodeId, voters), readMode: launch.readMode }, {
+  const started = new BlixardNode(runtime, { ...defaultNodeConfig(launch.nodeId, voters), readMode: launch.readMode }, {
     services: (n) => [...hosts(n), ...peers(n)],
+    observer: metrics.node,
   });
-  const started = node.start();
-  if (!started.ok) {
-    printFailure(io, launch.nodeId, "refused to start", started.error);
+  registerNodeGauges(metrics.registry, started, runtime.net);
+  serveHttp = nodeHttpHandler(started, metrics.registry);
+  const startedOk = started.start();
+  if (!startedOk.ok) {
+    printFailure(log, launch.nodeId, "refused to start", startedOk.error);
     await runtime.close();
     await trace?.close();
     return 1;
   }
-  const status = node.raftStatus();
+  const status = started.raftStatus();
   const recoveredVoters = status?.config.voters ?? voters;
-  io.out(
+  log.info(
     `blixard node ${launch.nodeId} serving on ${runtime.url} (cluster ${launch.clusterId}, data ${launch.dataDir}, backend ${launch.backend}); ` +
       `${recoveredVoters.length === 0 ? "no configuration yet: waiting to be added (blixard cluster add-node)" : `voters ${recoveredVoters.join(",")}`}; ` +
       `advertised as ${advertise ?? "nothing (wildcard listen host: give --advertise)"}; ` +
-      `recovered term ${status?.term ?? 0}, log up to index ${status?.lastIndex ?? 0}, applied ${node.stateMachine.appliedIndex}`,
+      `recovered term ${status?.term ?? 0}, log up to index ${status?.lastIndex ?? 0}, applied ${started.stateMachine.appliedIndex}`,
   );
-  let metrics: { url: string; close: () => Promise<void> } | null = null;
-  if (launch.metricsPort !== null) {
+  const httpUrl = runtime.url.replace(/^ws:/, "http:");
+  let metricsServer: { url: string; close: () => Promise<void> } | null = null;
+  if (launch.metricsListen !== null) {
     try {
-      metrics = await startMetricsServer(node, launch.metricsPort);
-      io.out(`metrics on ${metrics.url}/metrics, status on ${metrics.url}/status`);
+      metricsServer = await startMetricsServer(serveHttp, launch.metricsListen);
     } catch (error) {
-      io.err(`blixard node ${launch.nodeId}: metrics port ${launch.metricsPort} unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      log.warn(`blixard node ${launch.nodeId}: metrics address ${launch.metricsListen.host}:${launch.metricsListen.port} unavailable: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const ended = await Promise.race([io.stopRequested.then((signal) => ({ signal })), failedHealth(node)]);
-  node.stop();
-  await metrics?.close();
+  log.info(`metrics on ${httpUrl}/metrics${metricsServer === null ? "" : ` and ${metricsServer.url}/metrics`}; health on /health and /ready, status on /status`);
+  const ended = await Promise.race([io.stopRequested.then((signal) => ({ signal })), failedHealth(started)]);
+  started.stop();
+  await metricsServer?.close();
   await runtime.close();
   await trace?.close();
   if ("signal" in ended) {
-    io.out(`blixard node ${launch.nodeId} stopped (${ended.signal})`);
+    log.info(`blixard node ${launch.nodeId} stopped (${ended.signal})`);
     return 0;
   }
-  printFailure(io, launch.nodeId, "stopped serving", ended.failure);
+  printFailure(log, launch.nodeId, "stopped serving", ended.failure);
   return 1;
 }
 
@@ -118,9 +139,8 @@ function failedHealth(node: BlixardNode): Promise<{ failure: BlixardError }> {
   });
 }
 
-function printFailure(io: NodeProcessIo, nodeId: string, what: string, error: BlixardError): void {
-  io.err(`blixard node ${nodeId} ${what}: ${error.code}: ${error.message}`);
-  if (error.hint !== undefined) io.err(`  hint: ${error.hint}`);
+function printFailure(log: NodeLog, nodeId: string, what: string, error: BlixardError): void {
+  log.error(`blixard node ${nodeId} ${what}: ${error.code}: ${error.message}`, error.hint === undefined ? {} : { hint: error.hint });
 }
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */

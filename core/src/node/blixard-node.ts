@@ -73,6 +73,7 @@ export class BlixardNode {
       nowMs: () => this.nowMs(),
       awaitApply: (w, index, term, op) => this.pending.add({ ...w, waitingFor: { kind: "apply", index, term }, op }),
       reply: (to, requestId, result) => this.gateway.reply(to, requestId, result),
+      ...(options.observer?.proposed === undefined ? {} : { proposed: () => options.observer?.proposed?.(config.nodeId, "membership") }),
     });
     this.gateway = new ClientGateway({
       nodeId: config.nodeId,
@@ -87,6 +88,12 @@ export class BlixardNode {
       monotonicMs: () => this.nowMs(),
       wallClockMs: () => this.runtime.clock.wallClockMs(),
       send: (to, message) => this.send(to, message),
+      observe: {
+        ...(options.observer?.proposed === undefined ? {} : { proposed: (kind) => options.observer?.proposed?.(config.nodeId, kind) }),
+        ...(options.observer?.clientRequestAnswered === undefined
+          ? {}
+          : { clientRequestAnswered: (operation, outcome, durationMs) => options.observer?.clientRequestAnswered?.(config.nodeId, operation, outcome, durationMs) }),
+      },
     });
   }
 
@@ -298,7 +305,7 @@ export class BlixardNode {
       if (!this.persist(store, rd)) return;
       for (let i = 0; i < rd.messages.length; i++) this.sendRaft(rd.messages[i] as RaftMessage);
       if (rd.snapshotToPersist !== null) this.installSnapshot(rd.snapshotToPersist);
-      for (let i = 0; i < rd.committedEntries.length; i++) this.applyEntry(rd.committedEntries[i] as Entry);
+      this.applyCommitted(rd.committedEntries);
       for (let i = 0; i < rd.readStates.length; i++) {
         const readState = rd.readStates[i] as ReadState;
         this.gateway.readConfirmed(readState.requestId, readState.index);
@@ -324,6 +331,7 @@ export class BlixardNode {
   }
 
   private installSnapshot(snapshot: Snapshot): void {
+    const startedMs = this.options.observer?.snapshotRestored === undefined ? 0 : this.nowMs();
     const restored = this.sm.restore(snapshot.data);
     if (!restored.ok) {
       this.failServing(restored.error);
@@ -331,8 +339,18 @@ export class BlixardNode {
     }
     this.lastSnapshotIndex = snapshot.meta.index;
     this.options.observer?.snapshotInstalled?.(this.nodeId, snapshot.meta.index, snapshot.meta.term);
+    this.options.observer?.snapshotRestored?.(this.nodeId, snapshot.meta.index, snapshot.data.length, this.nowMs() - startedMs);
     this.runtime.tracer.event("snapshot-installed", { node: this.nodeId, index: snapshot.meta.index, term: snapshot.meta.term });
     this.snapshotReplacedState = true;
+  }
+
+  /** Apply one Ready's committed entries; timed only for an observer that counts them. */
+  private applyCommitted(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    const observe = this.options.observer?.entriesApplied;
+    const startedMs = observe === undefined ? 0 : this.nowMs();
+    for (let i = 0; i < entries.length; i++) this.applyEntry(entries[i] as Entry);
+    observe?.call(this.options.observer, this.nodeId, entries.length, this.nowMs() - startedMs);
   }
 
   private applyEntry(entry: Entry): void {
@@ -370,6 +388,7 @@ export class BlixardNode {
     const store = this.store;
     if (raft === null || store === null) return;
     if (this.sm.appliedIndex - this.lastSnapshotIndex < this.config.snapshotThresholdEntries) return;
+    const startedMs = this.options.observer?.snapshotTaken === undefined ? 0 : this.nowMs();
     const compacted = raft.compact({ meta: { index: this.sm.appliedIndex, term: this.sm.appliedTerm }, data: this.sm.snapshot() }, this.config.snapshotCatchUpEntries);
     if (!compacted.ok) {
       this.runtime.tracer.warn("compaction-skipped", { node: this.nodeId, code: compacted.error.code });
@@ -384,6 +403,7 @@ export class BlixardNode {
     }
     this.lastSnapshotIndex = snapshot.meta.index;
     this.runtime.tracer.event("snapshot-taken", { node: this.nodeId, index: snapshot.meta.index });
+    this.options.observer?.snapshotTaken?.(this.nodeId, snapshot.meta.index, snapshot.data.length, this.nowMs() - startedMs);
   }
 
   // ---- plumbing --------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ import type { Raft } from "../raft/index";
 import type { Entry } from "../raft/log-types";
 import type { ApplyOutcome, StateMachine } from "../state/state-machine";
 import { configChangeApplied, isMembershipOp, type MembershipDriver, membershipOpsModuleName } from "./membership-ops";
+import type { ProposalKind } from "./node-observer";
 import type { PendingRequest, PendingRequests } from "./pending-requests";
+import { RequestMeter } from "./request-meter";
 
 /** What the gateway needs from its node: narrow on purpose, so the request path reads in one file. */
 export interface GatewayHost {
@@ -29,6 +31,11 @@ export interface GatewayHost {
   monotonicMs(): number;
   wallClockMs(): number;
   send(to: string, message: WireMessage): void;
+  /** Observations for metrics; absent hooks cost nothing. */
+  readonly observe?: {
+    readonly proposed?: (kind: ProposalKind) => void;
+    readonly clientRequestAnswered?: (operation: string, outcome: string, durationMs: number) => void;
+  };
 }
 
 /**
@@ -39,13 +46,19 @@ export interface GatewayHost {
  */
 export class ClientGateway {
   private forwardCounter = 0;
+  /** Times a client's own requests, when the observer wants their latency. */
+  private readonly meter: RequestMeter | null;
 
-  constructor(private readonly host: GatewayHost) {}
+  constructor(private readonly host: GatewayHost) {
+    const answered = host.observe?.clientRequestAnswered;
+    this.meter = answered === undefined ? null : new RequestMeter(host.pending.capacity, 2 * host.requestTimeoutMs, answered);
+  }
 
   /** A request from a client (`forwardable`) or a peer's forward (not forwarded again). */
   accept(replyTo: string, body: ClientRequestBody, key: string, forwardable: boolean): void {
     const { pending, nodeId } = this.host;
     if (pending.has(key)) return; // a retry of a request already in hand: the first answer serves both
+    if (forwardable) this.meter?.start(`${replyTo}\u0000${body.requestId}`, body.op, this.host.monotonicMs());
     if (pending.isFull()) {
       this.replyError(replyTo, body.requestId, overloaded(nodeId, `${pending.size} requests are pending (maxPendingRequests)`));
       return;
@@ -74,7 +87,7 @@ export class ClientGateway {
   proposeInternal(body: ClientRequestBody): Result<void> {
     const raft = this.host.raft();
     if (raft === null) return err(unavailable(this.host.nodeId, "the node is not serving"));
-    if (raft.role === "leader") return this.propose(body, null);
+    if (raft.role === "leader") return this.propose(body, null, "internal");
     const leader = raft.leaderId;
     if (leader === null || leader === this.host.nodeId) return err(notLeader(this.host.nodeId, null));
     this.host.send(leader, { v: 1, kind: "forward", request: body });
@@ -90,7 +103,7 @@ export class ClientGateway {
     const waiting = this.host.pending.get(message.requestId);
     if (waiting === undefined || waiting.waitingFor.kind !== "forward" || waiting.waitingFor.leaderId !== from) return;
     this.host.pending.take(message.requestId);
-    this.host.send(waiting.replyTo, { ...message, requestId: waiting.requestId, leaderHint: from });
+    this.respond(waiting.replyTo, { ...message, requestId: waiting.requestId, leaderHint: from });
   }
 
   /** A node that is not serving still answers, so clients move on at once. */
@@ -101,6 +114,7 @@ export class ClientGateway {
   }
 
   expire(): void {
+    this.meter?.sweep(this.host.monotonicMs());
     for (const request of this.host.pending.expired(this.host.monotonicMs())) {
       this.replyError(request.replyTo, request.requestId, requestTimeout(this.host.nodeId, request.requestId));
     }
@@ -144,7 +158,7 @@ export class ClientGateway {
   }
 
   reply(to: string, requestId: string, result: Result<unknown>): void {
-    if (result.ok) this.host.send(to, { v: 1, kind: "client-response", requestId, result: result.value });
+    if (result.ok) this.respond(to, { v: 1, kind: "client-response", requestId, result: result.value });
     else this.replyError(to, requestId, result.error);
   }
 
@@ -156,11 +170,17 @@ export class ClientGateway {
       ...(error.nodeId === undefined ? {} : { nodeId: error.nodeId }),
       ...(error.hint === undefined ? {} : { hint: error.hint }),
     };
-    this.host.send(to, { v: 1, kind: "client-response", requestId, error: wireErr, ...(hint === undefined || hint === null ? {} : { leaderHint: hint }) });
+    this.respond(to, { v: 1, kind: "client-response", requestId, error: wireErr, ...(hint === undefined || hint === null ? {} : { leaderHint: hint }) });
+  }
+
+  /** Every answer to a requester leaves here: the meter sees it go. */
+  private respond(to: string, message: Extract<WireMessage, { kind: "client-response" }>): void {
+    this.meter?.finish(`${to}\u0000${message.requestId}`, "result" in message ? "ok" : message.error.code, this.host.monotonicMs());
+    this.host.send(to, message);
   }
 
   /** On the leader: a write becomes a log entry; a read waits for ReadIndex. `waiter` null = fire and forget. */
-  private propose(body: ClientRequestBody, waiter: { key: string; replyTo: string } | null): Result<void> {
+  private propose(body: ClientRequestBody, waiter: { key: string; replyTo: string } | null, kind: ProposalKind = "client"): Result<void> {
     const { pending } = this.host;
     const raft = this.host.raft();
     if (raft === null) return err(unavailable(this.host.nodeId, "the node is not serving"));
@@ -179,6 +199,7 @@ export class ClientGateway {
     if (!data.ok) return data;
     const proposed = raft.propose(data.value);
     if (!proposed.ok) return proposed;
+    this.host.observe?.proposed?.(kind);
     if (waiter !== null) {
       const { index, term } = proposed.value;
       pending.add({ key: waiter.key, replyTo: waiter.replyTo, requestId: body.requestId, deadlineMs, waitingFor: { kind: "apply", index, term }, op: null });

@@ -1,6 +1,6 @@
 export { BlixardNode, type NodeHealth, type NodeOptions } from "./blixard-node";
 export { defaultNodeConfig, NODE_READ_MODES, type NodeConfig, type NodeReadMode } from "./node-config";
-export type { NodeObserver, RaftLogView } from "./node-observer";
+export type { NodeObserver, ProposalKind, RaftLogView } from "./node-observer";
 export { defaultModules, type NodeService } from "./node-service";
 export {
   buildNodeStatus,

@@ -157,6 +157,8 @@ export interface MembershipHost {
   /** Wait for the config entry at (index, term) to apply; the node answers with configChangeApplied. */
   awaitApply(waiter: Waiter, index: number, term: number, op: ClientOp): void;
   reply(to: string, requestId: string, result: Result<unknown, BlixardError>): void;
+  /** A configuration change entered the log (for metrics). */
+  proposed?(): void;
 }
 
 export interface Waiter {
@@ -201,6 +203,7 @@ export class MembershipDriver {
     const kind = command.type === "add-learner" ? "add-learner" : command.type === "promote" ? "promote-learner" : "remove-node";
     const proposed = raft.proposeConfigChange({ kind, nodeId: command.nodeId });
     if (!proposed.ok) return proposed;
+    this.host.proposed?.();
     if (waiter !== null) this.host.awaitApply(waiter, proposed.value.index, proposed.value.term, op);
     return ok(undefined);
   }

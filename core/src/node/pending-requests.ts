@@ -39,6 +39,11 @@ export class PendingRequests {
     return this.byId.size;
   }
 
+  /** How many requests the table holds at most (maxPendingRequests). */
+  get capacity(): number {
+    return this.maxPendingRequests;
+  }
+
   isFull(): boolean {
     return this.byId.size >= this.maxPendingRequests;
   }

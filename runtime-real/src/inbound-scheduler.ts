@@ -101,15 +101,19 @@ export class InboundScheduler {
     this.turnScheduled = false;
     const startedMs = this.options.now();
     let delivered = 0;
-    while (this.ready.length > 0) {
-      const queue = this.ready.shift() as SourceQueue;
-      if (this.queues.get(queue.source) !== queue) continue; // its connection closed
-      this.deliverOne(queue);
-      delivered++;
-      if (queue.head < queue.frames.length && this.queues.get(queue.source) === queue) this.ready.push(queue);
-      if (delivered >= this.options.maxFramesPerTurn || this.options.now() - startedMs >= this.options.maxTurnMs) break;
+    try {
+      while (this.ready.length > 0) {
+        const queue = this.ready.shift() as SourceQueue;
+        if (this.queues.get(queue.source) !== queue) continue; // its connection closed
+        // Back in line before the handler runs: a handler that throws must not strand the rest of the queue.
+        if (queue.head + 1 < queue.frames.length) this.ready.push(queue);
+        this.deliverOne(queue);
+        delivered++;
+        if (delivered >= this.options.maxFramesPerTurn || this.options.now() - startedMs >= this.options.maxTurnMs) break;
+      }
+    } finally {
+      if (this.ready.length > 0) this.scheduleTurn();
     }
-    if (this.ready.length > 0) this.scheduleTurn();
   }
 
   private deliverOne(queue: SourceQueue): void {

@@ -94,4 +94,30 @@ describe("InboundScheduler", () => {
     expect(h.scheduler.queuedFrames).toBe(1);
     expect(h.step()).toEqual(["stays:y"]);
   });
+
+  it("a handler that throws does not strand the frames still waiting", () => {
+    let pendingTurn: (() => void) | null = null;
+    const delivered: string[] = [];
+    const scheduler = new InboundScheduler({
+      maxQueuedFramesPerConnection: 8, maxQueuedFramesPerPeer: 8, maxFramesPerTurn: 100, maxTurnMs: 1_000,
+      now: () => 0,
+      later: (turn) => (pendingTurn = turn),
+      deliver: (_from, payload) => {
+        const text = new TextDecoder().decode(payload);
+        delivered.push(text);
+        if (text === "boom") throw new Error("handler bug");
+      },
+      dropped: () => {},
+    });
+    const source: InboundSource = { peerId: "c", pausable: true, pause: () => {}, resume: () => {} };
+    for (const text of ["a", "boom", "b"]) scheduler.enqueue(source, new TextEncoder().encode(text));
+    const run = () => {
+      const turn = pendingTurn;
+      pendingTurn = null;
+      turn?.();
+    };
+    expect(run).toThrow("handler bug");
+    run();
+    expect(delivered).toEqual(["a", "boom", "b"]);
+  });
 });

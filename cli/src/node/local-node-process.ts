@@ -28,7 +28,7 @@ export function blixardCommand(launch: CliLaunch): string[] {
   return launch === "built" ? [process.execPath, "cli/bin/blixard.js"] : [process.execPath, "--import", "tsx", "cli/src/main.ts"];
 }
 
-/** Lines of a child's output kept for error reports. */
+/** Lines of a child's output (a JSON log record as its message) kept for tests and error reports. */
 const OUTPUT_LINES_KEPT_MAX = 200;
 const STATUS_POLL_INTERVAL_MS = 100;
 
@@ -56,7 +56,7 @@ export class LocalNodeProcess {
     private readonly child: ChildProcess,
   ) {
     const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString("utf8").split("\n")) if (line !== "") this.output.push(line);
+      for (const line of chunk.toString("utf8").split("\n")) if (line !== "") this.output.push(messageOf(line));
       if (this.output.length > OUTPUT_LINES_KEPT_MAX) this.output.splice(0, this.output.length - OUTPUT_LINES_KEPT_MAX);
     };
     child.stdout?.on("data", keep);
@@ -110,6 +110,21 @@ export class LocalNodeProcess {
 
   describe(): string {
     return `${this.spec.nodeId} (pid ${String(this.pid)}), last output:\n${this.output.slice(-20).join("\n")}`;
+  }
+}
+
+/**
+ * A node not on a terminal logs JSON lines; what tests and error reports want
+ * is the message (with its hint). Other lines are kept as they are.
+ */
+function messageOf(line: string): string {
+  if (!line.startsWith("{")) return line;
+  try {
+    const record = JSON.parse(line) as { msg?: unknown; hint?: unknown };
+    if (typeof record.msg !== "string") return line;
+    return typeof record.hint === "string" ? `${record.msg} (hint: ${record.hint})` : record.msg;
+  } catch {
+    return line;
   }
 }
 

@@ -63,6 +63,7 @@ export class BlixardClient {
     private readonly warnings: WarningLog,
     readonly reach: readonly EndpointReach[],
     private readonly timeoutMs: number,
+    private readonly probing: AbortController,
   ) {}
 
   /**
@@ -85,12 +86,15 @@ export class BlixardClient {
       dropQueuedOnDialFailure: true,
     });
     const probeId = `${net.selfId}-probe`;
+    // Probes still running when the client closes are abandoned, so they never hold the process open.
+    const probing = new AbortController();
     const reach: EndpointReach[] = options.endpoints.map((e) => ({ url: e.url, nodeId: e.nodeId, reachable: false, error: null, handshakeMs: 0 }));
-    const probes = options.endpoints.map((endpoint, i) => probeEndpoint(options, endpoint, probeId).then((found) => (reach[i] = found)));
+    const probes = options.endpoints.map((endpoint, i) => probeEndpoint(options, endpoint, probeId, probing.signal).then((found) => (reach[i] = found)));
     const firstFound = new Promise<void>((resolve) => void Promise.all(probes.map((p) => p.then((r) => r.nodeId !== null && r.error === null && resolve()))));
     await Promise.race([Promise.all(probes), options.waitForAllProbes === true ? new Promise(() => {}) : firstFound.then(() => sleep(PROBE_GRACE_MS))]);
     const known = () => reach.filter(isCandidate);
     if (known().length === 0) {
+      probing.abort();
       await net.close();
       const why = reach.map((r) => r.error?.message ?? r.url).join("; ");
       return err(blixardError("cluster-unreachable", `no listed node could be reached: ${why}`, { hint: "check --cluster and that the nodes are running" }));
@@ -112,7 +116,7 @@ export class BlixardClient {
         unidentified: () => reach.filter((r) => !isCandidate(r)).map((r) => ({ label: r.url, reason: r.error?.message ?? "not identified yet" })),
       },
     );
-    const blixard = new BlixardClient(net, clock, client, warnings, reach, options.timeoutMs);
+    const blixard = new BlixardClient(net, clock, client, warnings, reach, options.timeoutMs, probing);
     // Probes still running: whoever answers joins the candidates.
     probes.forEach((probe, i) => void probe.then((found) => blixard.identified(found, options.endpoints[i])));
     blixard.reprobeLater(options, probeId, REPROBE_DELAY_MS_INITIAL);
@@ -136,7 +140,7 @@ export class BlixardClient {
         failed.map(async ({ i }) => {
           const endpoint = options.endpoints[i];
           if (endpoint === undefined) return;
-          const found = await probeEndpoint(options, endpoint, probeId);
+          const found = await probeEndpoint(options, endpoint, probeId, this.probing.signal);
           if (this.closed) return;
           (this.reach as EndpointReach[])[i] = found;
           this.identified(found, endpoint);
@@ -170,6 +174,7 @@ export class BlixardClient {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.probing.abort();
     if (this.reprobeTimer !== undefined) clearTimeout(this.reprobeTimer);
     this.clock.close();
     await this.net.close();
@@ -186,10 +191,10 @@ export class BlixardClient {
   }
 }
 
-async function probeEndpoint(options: ClientOptions, endpoint: ClusterEndpoint, probeId: string): Promise<EndpointReach> {
+async function probeEndpoint(options: ClientOptions, endpoint: ClusterEndpoint, probeId: string, signal: AbortSignal): Promise<EndpointReach> {
   const timeoutMs = Math.min(options.timeoutMs, 3_000);
   const startedMs = performance.now();
-  const found = await discoverNodeId({ url: endpoint.url, clusterId: options.clusterId, selfId: probeId, timeoutMs });
+  const found = await discoverNodeId({ url: endpoint.url, clusterId: options.clusterId, selfId: probeId, timeoutMs, signal });
   const handshakeMs = Math.round(performance.now() - startedMs);
   if (!found.ok) return { url: endpoint.url, nodeId: endpoint.nodeId, reachable: false, error: found.error, handshakeMs };
   if (endpoint.nodeId !== null && endpoint.nodeId !== found.value) {

@@ -14,11 +14,13 @@ export interface DiscoverOptions {
   /** Our client endpoint id, announced in the hello. */
   readonly selfId: string;
   readonly timeoutMs: number;
+  /** Gives up at once (the client closed): a probe must never keep the process alive. */
+  readonly signal?: AbortSignal;
 }
 
 /** The node id announced by the node listening at `url`, or why it could not be learned. */
 export function discoverNodeId(options: DiscoverOptions): Promise<Result<string>> {
-  const { url, clusterId, selfId, timeoutMs } = options;
+  const { url, clusterId, selfId, timeoutMs, signal } = options;
   return new Promise((resolve) => {
     let settled = false;
     const socket = new WebSocket(url, { maxPayload: MAX_CONTROL_FRAME_BYTES, handshakeTimeout: timeoutMs, perMessageDeflate: false });
@@ -33,6 +35,9 @@ export function discoverNodeId(options: DiscoverOptions): Promise<Result<string>
       resolve(outcome);
     };
     const timer = setTimeout(() => finish(err(blixardError("handshake-timeout", `${url} did not answer the handshake within ${timeoutMs} ms`))), timeoutMs);
+    const aborted = () => finish(err(blixardError("probe-abandoned", `the probe of ${url} was abandoned: the client closed`)));
+    if (signal?.aborted === true) aborted();
+    signal?.addEventListener("abort", aborted, { once: true });
     socket.on("error", (cause) => {
       failure = blixardError("peer-unreachable", `cannot reach ${url}: ${cause.message}`, { hint: "is the node running and the address right?" });
     });

@@ -112,6 +112,11 @@ export class BlixardNode {
   /** Open the durable log, rebuild state from disk alone, and start serving. */
   start(): Result<void> {
     this.runtime.net.onReceive((from, payload) => this.onReceive(from, payload));
+    // A transport that knows when a peer drops (the real one) lets forwards to a dead leader fail fast.
+    // Members only: a vanished client is no leader, and its id must not be remembered.
+    this.runtime.net.onUnreachable?.((peer) => {
+      if (this.isMember(peer)) this.gateway.peerUnreachable(peer);
+    });
     const opened = RaftLogStore.open(this.runtime.disk, this.nodeId);
     if (!opened.ok) return this.failStart(opened.error);
     const { store, recovered } = opened.value;
@@ -225,6 +230,7 @@ export class BlixardNode {
   }
 
   private onReceive(from: string, payload: Uint8Array): void {
+    this.gateway.peerHeard(from);
     if (isRaftFrame(payload)) {
       this.onRaftFrame(from, payload);
       return;

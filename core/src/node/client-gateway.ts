@@ -1,6 +1,6 @@
 import { type BlixardError, err, ok, type Result } from "../errors";
 import type { ClientOpRegistry } from "../protocol/client-ops";
-import { notLeader, overloaded, requestTimeout, unavailable } from "../protocol/client-errors";
+import { forwardLost, notLeader, overloaded, requestTimeout, unavailable } from "../protocol/client-errors";
 import { encodeClientCommand } from "../protocol/client-command";
 import type { ClientRequestBody, WireError, WireMessage } from "../protocol/wire-types";
 import type { Raft } from "../raft/index";
@@ -46,6 +46,8 @@ export interface GatewayHost {
  */
 export class ClientGateway {
   private forwardCounter = 0;
+  /** Peers the transport reported unreachable and not heard from since: no forwards go to them. */
+  private readonly unreachablePeers = new Set<string>();
   /** Times a client's own requests, when the observer wants their latency. */
   private readonly meter: RequestMeter | null;
 
@@ -75,12 +77,32 @@ export class ClientGateway {
       return;
     }
     const leader = raft.leaderId;
-    if (leader === null || leader === nodeId || !forwardable) {
+    if (leader === null || leader === nodeId || !forwardable || this.unreachablePeers.has(leader)) {
       // Forward a client's request once: a forwarded request that lands on a non-leader bounces back.
-      this.replyError(replyTo, body.requestId, notLeader(nodeId, leader), leader);
+      // A leader this node cannot reach gets nothing forwarded: the client should try elsewhere now.
+      const hint = leader !== null && this.unreachablePeers.has(leader) ? null : leader;
+      this.replyError(replyTo, body.requestId, notLeader(nodeId, hint), hint);
       return;
     }
     this.forward(leader, replyTo, body);
+  }
+
+  /**
+   * The transport says `peer` cannot be reached (its connection closed, a dial
+   * failed). Requests forwarded to it are answered now — their outcome is
+   * unknown, as after a timeout — instead of when they expire, and nothing more
+   * is forwarded to it until it is heard from again.
+   */
+  peerUnreachable(peer: string): void {
+    this.unreachablePeers.add(peer);
+    const { pending } = this.host;
+    const lost = pending.takeWhere((r) => r.waitingFor.kind === "forward" && r.waitingFor.leaderId === peer);
+    for (const request of lost) this.replyError(request.replyTo, request.requestId, forwardLost(this.host.nodeId, peer, request.requestId));
+  }
+
+  /** A frame arrived from `peer`: it is reachable again. */
+  peerHeard(peer: string): void {
+    if (this.unreachablePeers.size > 0) this.unreachablePeers.delete(peer);
   }
 
   /** The node's own sessionless command (heartbeat, placement, VM status), proposed or forwarded. */

@@ -53,6 +53,20 @@ export function overloaded(nodeId: string, why: string): ClientError {
   return { code: "overloaded", message: `node ${nodeId} is overloaded: ${why}`, nodeId, hint: "back off and retry; nothing was applied" };
 }
 
+/**
+ * A follower forwarded the request to a leader it has since lost its
+ * connection to: the forward may or may not have arrived, so the outcome is
+ * as unknown as after a timeout (same code), but the client hears it now.
+ */
+export function forwardLost(nodeId: string, leaderId: string, requestId: string): ClientError {
+  return {
+    code: "timeout",
+    message: `node ${nodeId} forwarded request ${requestId} to the leader ${leaderId}, which it can no longer reach; the outcome is unknown`,
+    nodeId,
+    hint: "retry with the same client id and sequence number (another node will lead soon); it applies at most once",
+  };
+}
+
 export function requestTimeout(nodeId: string, requestId: string): ClientError {
   return {
     code: "timeout",

@@ -85,3 +85,25 @@ describe("ClientGateway load shedding", () => {
     expect(errorsTo(full.sent, "c3")).toMatchObject([{ code: "overloaded", message: "node n2 is overloaded: 2 requests are pending (maxPendingRequests)" }]);
   });
 });
+
+describe("ClientGateway and an unreachable leader", () => {
+  it("answers requests forwarded to a leader the transport lost at once (outcome unknown), forwards nothing more to it until it is heard from", () => {
+    const { gateway, sent } = followerGateway("0000000000000001");
+    gateway.accept("c1", write("c1", "v"), "c1\u0000c1:1", true);
+    expect(sent.filter((s) => s.to === "n1" && s.message.kind === "forward")).toHaveLength(1);
+    gateway.peerUnreachable("n1");
+    const toC1 = sent.filter((s) => s.to === "c1").map((s) => s.message);
+    expect(toC1).toHaveLength(1);
+    expect(toC1[0]).toMatchObject({ kind: "client-response", requestId: "c1:1", error: { code: "timeout" } });
+    expect(toC1[0]?.kind === "client-response" && "error" in toC1[0] && toC1[0].error.message).toContain("which it can no longer reach");
+    // A new request is not forwarded into the void: not-leader, no hint, so the client tries another node now.
+    gateway.accept("c2", write("c2", "w"), "c2\u0000c2:1", true);
+    expect(sent.filter((s) => s.to === "n1" && s.message.kind === "forward")).toHaveLength(1);
+    expect(sent.filter((s) => s.to === "c2").map((s) => s.message)).toMatchObject([{ error: { code: "not-leader" } }]);
+    expect(sent.filter((s) => s.to === "c2").some((s) => "leaderHint" in s.message)).toBe(false);
+    // Heard from again: forwards resume.
+    gateway.peerHeard("n1");
+    gateway.accept("c3", write("c3", "x"), "c3\u0000c3:1", true);
+    expect(sent.filter((s) => s.to === "n1" && s.message.kind === "forward")).toHaveLength(2);
+  });
+});

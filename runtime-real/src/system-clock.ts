@@ -63,6 +63,14 @@ export class SystemClock implements Clock {
     return { timerId };
   }
 
+  /** After the I/O callbacks of this loop turn (setImmediate); never after close(). */
+  runSoon(fire: () => void): void {
+    if (this.closed) return;
+    setImmediate(() => {
+      if (!this.closed) fire();
+    });
+  }
+
   cancelTimer(handle: TimerHandle): void {
     this.live.delete(handle.timerId);
   }

@@ -45,6 +45,7 @@ export class BlixardNode {
   private readonly codec: WireCodecOptions;
   private readonly services: NodeService[];
   private tickTimer: TimerHandle | null = null;
+  private drainScheduled = false;
   private lastSnapshotIndex = 0;
   private healthState: NodeHealth = "starting";
   private failure: BlixardError | null = null;
@@ -225,7 +226,7 @@ export class BlixardNode {
     this.gateway.expire();
     this.membership.tick();
     for (const service of this.services) service.tick?.();
-    this.drainReady();
+    this.requestDrain();
     this.scheduleTick();
   }
 
@@ -253,7 +254,7 @@ export class BlixardNode {
       return;
     }
     this.dispatch(from, decoded.value);
-    this.drainReady();
+    this.requestDrain();
   }
 
   /** A peer's Raft message: the path most traffic takes, without the wire wrapper (a Raft frame never gets a reply). */
@@ -265,7 +266,7 @@ export class BlixardNode {
     }
     if (this.healthState !== "serving" || this.raft === null) return;
     this.stepRaft(decoded.value);
-    this.drainReady();
+    this.requestDrain();
   }
 
   private dispatch(from: string, message: WireMessage): void {
@@ -299,6 +300,26 @@ export class BlixardNode {
   }
 
   // ---- Ready -----------------------------------------------------------------------------------
+
+  /**
+   * Drain Ready once the inputs waiting in this turn of the event loop are
+   * stepped (Clock.runSoon), so that all of them are persisted in one
+   * transaction with one fsync: under load, one sync covers many client
+   * writes and appends (group commit). Without runSoon, drain now.
+   */
+  private requestDrain(): void {
+    const clock = this.runtime.clock;
+    if (clock.runSoon === undefined) {
+      this.drainReady();
+      return;
+    }
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    clock.runSoon(() => {
+      this.drainScheduled = false;
+      this.drainReady();
+    });
+  }
 
   /** Persist → send → apply → answer, until raft has nothing more to hand out. */
   private drainReady(): void {

@@ -14,6 +14,14 @@ export interface Clock {
   setTimer(delayMs: number, fire: () => void): TimerHandle;
   /** Cancel a timer; cancelling a fired or cancelled timer is a no-op. */
   cancelTimer(handle: TimerHandle): void;
+  /**
+   * Optional: run `fire` once the inputs already waiting in this turn of the
+   * runtime's event loop have been handled (Node's setImmediate). A node
+   * uses it to persist everything those inputs produced in one write and one
+   * fsync (group commit). Without it the node persists after every input,
+   * as the simulator, whose inputs each arrive at their own instant, does.
+   */
+  runSoon?(fire: () => void): void;
 }
 
 export type TimerHandle = { readonly timerId: number };

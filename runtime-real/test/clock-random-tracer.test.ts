@@ -18,6 +18,21 @@ describe("SystemClock", () => {
     clock.close();
   });
 
+  it("runSoon runs after the callbacks already queued in this turn, and never after close()", async () => {
+    const clock = new SystemClock();
+    const order: string[] = [];
+    clock.runSoon(() => order.push("soon"));
+    queueMicrotask(() => order.push("microtask"));
+    order.push("now");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(["now", "microtask", "soon"]);
+    clock.runSoon(() => order.push("after close"));
+    clock.close();
+    clock.runSoon(() => order.push("after close"));
+    await sleep(5);
+    expect(order).toEqual(["now", "microtask", "soon"]);
+  });
+
   it("fires nothing after close(), and treats negative or NaN delays as zero", async () => {
     const clock = new SystemClock();
     const fired: string[] = [];

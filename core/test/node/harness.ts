@@ -34,7 +34,14 @@ export class NodeWorld {
   readonly nodes = new Map<string, BlixardNode>();
   readonly disks = new Map<string, MemoryDisk>();
 
-  constructor(private readonly seed = 7) {}
+  /**
+   * `groupCommit`: the clock offers runSoon, run after every event already
+   * due at the current instant (like setImmediate after one poll phase).
+   */
+  constructor(
+    private readonly seed = 7,
+    private readonly options: { readonly groupCommit?: boolean } = {},
+  ) {}
 
   get timeMs(): number {
     return this.nowMs;
@@ -116,6 +123,7 @@ export class NodeWorld {
       cancelTimer: (handle: TimerHandle) => {
         this.timers = this.timers.filter((t) => t.id !== handle.timerId);
       },
+      ...(this.options.groupCommit === true ? { runSoon: (fire: () => void) => void this.schedule(0, fire) } : {}),
     };
   }
 

@@ -11,6 +11,12 @@ export interface HostConfig {
   readonly features: readonly string[];
   readonly backend: LaunchBackend;
   readonly launchOptions?: LaunchOptions;
+  /**
+   * How often the host proposes a heartbeat. Each one is a log entry every
+   * node fsyncs, so this sets the idle cluster's fsync rate (one per host per
+   * interval on every node). A third of leaseMs renews the lease with two
+   * lost heartbeats to spare.
+   */
   readonly heartbeatIntervalMs: number;
   /**
    * The host's lease: if none of its heartbeats sent in the last leaseMs has
@@ -57,7 +63,7 @@ export function defaultHostConfig(hostId: string, backend: LaunchBackend): HostC
     capacity: { vcpus: 16, memoryMib: 32 * 1024, diskGib: 500 },
     features: [],
     backend,
-    heartbeatIntervalMs: 500,
+    heartbeatIntervalMs: 1000,
     leaseMs: 3000,
     reportRetryMs: 1000,
     stopGraceMs: 5000,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -43,6 +43,28 @@ describe("vm create input", () => {
     expect(spec.value.nixos).toEqual({ kind: "flake", flake: "/etc/nixos#nixosConfigurations.web" });
     expect(spec.value.requiredFeatures).toEqual(["kvm"]);
     expect(spec.value.antiAffinityGroup).toBe("front");
+  });
+
+  it("--nixos-module files become module texts in the spec, --runner an absolute path, a relative flake an absolute path: flake", () => {
+    const dir = mkdtempSync(join(tmpdir(), "blixard-module-"));
+    try {
+      const module = join(dir, "web.nix");
+      writeFileSync(module, "{ pkgs, ... }: { services.nginx.enable = true; }\n");
+      const raw = specFromFlags({ name: "web", vcpus: 1, memoryMib: 512, nixosModule: [module] });
+      expect(raw.ok && checkSpec(raw.value)).toMatchObject({ ok: true, value: { nixos: { kind: "modules", modules: ["{ pkgs, ... }: { services.nginx.enable = true; }\n"] } } });
+      const missing = specFromFlags({ name: "web", vcpus: 1, memoryMib: 512, nixosModule: [join(dir, "nope.nix")] });
+      expect(!missing.ok && missing.error.message).toBe(`--nixos-module ${join(dir, "nope.nix")} cannot be read: ENOENT`);
+      const both = specFromFlags({ name: "web", vcpus: 1, memoryMib: 512, nixosModule: [module], runner: "/nix/store/x-runner" });
+      const checked = both.ok ? checkSpec(both.value) : null;
+      expect(checked !== null && !checked.ok && checked.error.issues.map((i) => i.message)).toEqual(["nixos must set exactly one of modules, flake or runner, got modules and runner"]);
+      const runner = specFromFlags({ name: "web", vcpus: 1, memoryMib: 512, runner: "/nix/store/x-runner" });
+      expect(runner.ok && runner.value["nixos"]).toEqual({ runner: "/nix/store/x-runner" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(flakeRef("./vms#web", "/home/me")).toBe("path:/home/me/vms#nixosConfigurations.web");
+    expect(flakeRef("path:../infra#nixosConfigurations.db", "/home/me/x")).toBe("path:/home/me/infra#nixosConfigurations.db");
+    expect(flakeRef("github:me/infra#web", "/home/me")).toBe("github:me/infra#nixosConfigurations.web");
   });
 
   it("a bad --restart is a usage error naming the accepted forms", () => {

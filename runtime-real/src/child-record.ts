@@ -20,6 +20,8 @@ export interface ChildRecordInit {
   readonly tracer: Tracer;
   readonly onEvent: (event: ProcessEvent) => void;
   readonly onDone: () => void;
+  /** Every stdout/stderr chunk as it arrives, before line splitting and rate limits. */
+  readonly onChunk?: (chunk: Buffer) => void;
   /** The out-of-process watchdog's fence file, where there is one (fence-watchdog.ts). */
   readonly fence?: { readonly file: FenceFile; readonly clock: FenceClock } | null;
 }
@@ -50,8 +52,15 @@ export class ChildRecord {
     const { child } = init;
     const stdout = new BoundedLineSplitter(init.limits.maxLineChars, (line) => this.onLine(line));
     const stderr = new BoundedLineSplitter(init.limits.maxLineChars, (line) => this.onLine(line));
-    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const onChunk = init.onChunk;
+    child.stdout?.on("data", (chunk: Buffer) => {
+      onChunk?.(chunk);
+      stdout.push(chunk);
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      onChunk?.(chunk);
+      stderr.push(chunk);
+    });
     child.stdout?.on("end", () => stdout.end());
     child.stderr?.on("end", () => stderr.end());
     child.once("spawn", () => this.onSpawn());

@@ -61,7 +61,8 @@ export async function createRealRuntime(options: RealRuntimeOptions): Promise<Re
   }
   const clock = new SystemClock();
   const random = new CryptoRandom(options.randomSeed === undefined ? {} : { seed: options.randomSeed });
-  const spawner = new ChildProcessSpawner({ ...options.spawner, nodeId, tracer });
+  // Each VM's state directory (microvm.nix's /var/lib/microvms/<name> layout) lives under <data-dir>/vms.
+  const spawner = new ChildProcessSpawner({ vmStateRoot: join(options.dataDir, "vms"), ...options.spawner, nodeId, tracer });
   let net: WsNet;
   try {
     net = await WsNet.start({

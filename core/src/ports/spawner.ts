@@ -4,6 +4,13 @@
  */
 export interface ProcessSpawner {
   spawn(spec: ProcessSpec, onEvent: (event: ProcessEvent) => void): ProcessHandle;
+  /**
+   * This host will not run the VM again (it was deleted, or placed elsewhere):
+   * drop what it keeps for it (its state directory, volumes included, and any
+   * tap left behind). Ignored while one of its processes lives. Optional: a
+   * spawner that keeps nothing per VM has nothing to drop.
+   */
+  discard?(vmName: string): void;
 }
 
 export interface ProcessSpec {

@@ -5,7 +5,11 @@ export { DataDirLock, DataDirLockedError, describeHolder, LOCK_FILE, type DataDi
 export { SqliteDisk, type SqliteDiskOptions } from "./sqlite-disk";
 export { WsNet, type NetObserver, type WsNetOptions, type PeerStatus } from "./ws-net";
 export { DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type AdmissionOutcome, type ConnectionClass } from "./ws-admission";
-export { ChildProcessSpawner, READY_PATTERN_ENV, type ChildProcessSpawnerOptions } from "./child-process-spawner";
+export { ChildProcessSpawner, READY_PATTERN_ENV, type ChildLaunch, type ChildProcessSpawnerOptions } from "./child-process-spawner";
+export { VmStateDir } from "./vm/vm-state-dir";
+export { ConsoleLog } from "./vm/console-log";
+export { DEFAULT_MICROVM_TIMINGS, type MicrovmTimings } from "./vm/microvm-nix/microvm-nix-vm";
+export { readRunnerLayout, type RunnerLayout } from "./vm/microvm-nix/runner-layout";
 export { createRealRuntime, DEFAULT_CLUSTER_ID, type RealRuntime, type RealRuntimeOptions } from "./real-runtime";
 export { buildInitramfs, busyboxInitramfs, type InitramfsEntry } from "./qemu/initramfs";
 export { probeAccel, tinyMicrovmLaunch, PROBE_INIT_SCRIPT, PROBE_READY_MARKER, type AccelProbe, type AccelProbeOptions, type TinyMicrovm } from "./qemu/probe-accel";

@@ -10,11 +10,17 @@ import {
   type HostConfig,
   type Tracer,
 } from "@blixard/core";
-import { createRealRuntime, DataDirLockedError, JsonLinesTracer, type RealRuntime } from "@blixard/runtime-real";
+import { createRealRuntime, DataDirLockedError, DEFAULT_MICROVM_TIMINGS, JsonLinesTracer, type RealRuntime } from "@blixard/runtime-real";
 import { registerNodeGauges, nodeHttpHandler, startMetricsServer } from "./metrics-server";
 import { advertisedAddress, type NodeLaunch } from "./node-args";
 import { NodeLog, teeTracer } from "./node-log";
 import { NodeMetrics } from "./node-metrics";
+
+/**
+ * A microvm-nix VM's stop takes bin/microvm-shutdown's bound, then the
+ * spawner's SIGTERM grace (5 s): the controller kills only after both.
+ */
+const MICROVM_NIX_STOP_GRACE_MS = DEFAULT_MICROVM_TIMINGS.shutdownTimeoutMs + 5_000 + 2_000;
 
 /** How often the node process checks that its node still serves (a failed disk stops it). */
 const HEALTH_CHECK_INTERVAL_MS = 1_000;
@@ -35,7 +41,7 @@ export function hostConfigFor(launch: NodeLaunch, url: string): HostConfig {
     address: url,
     capacity: launch.capacity,
     features: launch.features,
-    ...(launch.microvmNix === null ? {} : { launchOptions: { microvmNix: launch.microvmNix } }),
+    ...(launch.microvmNix === null ? {} : { launchOptions: { microvmNix: launch.microvmNix }, stopGraceMs: MICROVM_NIX_STOP_GRACE_MS }),
   };
 }
 

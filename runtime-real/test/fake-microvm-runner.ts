@@ -25,7 +25,7 @@ export interface FakeRunnerOptions {
   readonly name: string;
   readonly run:
     | { readonly kind: "qemu"; readonly qemu: string; readonly kernel: string; readonly initrd: string }
-    | { readonly kind: "qmp-stand-in" }
+    | { readonly kind: "qmp-stand-in"; readonly preamble?: string }
     | { readonly kind: "script"; readonly body: string };
   readonly shutdown?: boolean;
   readonly taps?: readonly { readonly id: string; readonly mac: string }[];
@@ -76,7 +76,9 @@ function microvmRun(options: FakeRunnerOptions, taps: readonly { id: string; mac
   // The runner's own precondition: virtiofsd-run must have made the shares' sockets before the hypervisor starts.
   const sockets = (options.virtiofsTags ?? []).map((tag) => `[ -S '${options.name}-virtiofs-${tag}.sock' ] || { echo 'virtiofs socket missing' >&2; exit 3; }`);
   if (options.run.kind === "script") return ["#!/bin/bash", "set -eou pipefail", ...sockets, options.run.body, ""].join("\n");
-  if (options.run.kind === "qmp-stand-in") return ["#!/bin/bash", "set -eou pipefail", ...sockets, `exec ${process.execPath} -e ${shellQuote(qmpStandIn(options.name))}`, ""].join("\n");
+  if (options.run.kind === "qmp-stand-in") {
+    return ["#!/bin/bash", "set -eou pipefail", ...sockets, options.run.preamble ?? "", `exec ${process.execPath} -e ${shellQuote(qmpStandIn(options.name))}`, ""].join("\n");
+  }
   const { qemu, kernel, initrd } = options.run;
   const nics = taps.flatMap(({ id, mac }) => [`-netdev tap,id=${id},ifname=${id},script=no,downscript=no`, `-device virtio-net-device,netdev=${id},mac=${mac}`]);
   return [

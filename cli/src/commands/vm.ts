@@ -15,6 +15,9 @@ interface CreateArgs extends ClientArgs, VmSpecFlags {
 interface NameArgs extends ClientArgs {
   readonly name: string;
 }
+interface UpdateArgs extends NameArgs {
+  readonly spec: string;
+}
 interface MigrateArgs extends NameArgs {
   readonly to: string;
 }
@@ -88,6 +91,29 @@ async function runCreate(args: CreateArgs): Promise<number> {
     return vm.status === "running" ? EXIT_OK : EXIT_OPERATION_FAILED;
   });
 }
+
+const update: CommandModule<object, UpdateArgs> = {
+  command: "update <name>",
+  describe: "Replace a VM's spec; its host restarts it with the new one (rebuilding a microvm.nix runner) if what it launches changed",
+  builder: (y) =>
+    withClientOptions(
+      y.positional("name", { type: "string", demandOption: true }).option("spec", { type: "string", demandOption: true, describe: "JSON file holding the whole new spec (its name is taken from <name>)" }),
+    ) as never,
+  handler: (args) =>
+    handle(async () => {
+      const mode = outputModeFor(args.json);
+      const raw = readSpecFile(args.spec, String(args.name));
+      const spec = raw.ok ? checkSpec(raw.value) : raw;
+      if (!spec.ok) {
+        printError(stdioPrinter, mode, spec.error);
+        return EXIT_USAGE;
+      }
+      return runWithClient(args, async (ctx) => {
+        const result = await expectOk(ctx, clusterOp<ClusterApplied>(ctx.client, { type: "update-vm", spec: spec.value }));
+        return result === null ? EXIT_OPERATION_FAILED : applied(ctx, result, result.detail);
+      });
+    }),
+};
 
 function desiredCommand(verb: "start" | "stop" | "delete", desired: "running" | "stopped" | "deleted", describe: string): CommandModule<object, NameArgs> {
   return {
@@ -173,6 +199,7 @@ export const vmCommand: CommandModule<object, object> = {
   builder: (y: Argv) =>
     y
       .command(create)
+      .command(update)
       .command(desiredCommand("start", "running", "Set a VM's desired state to running"))
       .command(desiredCommand("stop", "stopped", "Set a VM's desired state to stopped"))
       .command(restart)

@@ -5,6 +5,8 @@ import { clusterModuleName, type VmRecord, type VmStatus } from "../state/cluste
 import type { Entry } from "../raft/log-types";
 import type { ApplyOutcome } from "../state/state-machine";
 import { launchSpecFor } from "../vm/launch-spec";
+import type { VmSpec } from "../vm/spec";
+import { canonicalJson } from "../state/canonical-json";
 import { effectiveClusterCommand } from "./cluster-entry";
 import type { HostConfig } from "./controller-config";
 import type { HostAgent, InternalProposer } from "./host-agent";
@@ -23,6 +25,9 @@ interface LocalProcess {
   fencedUntilMonoMs: number;
   readonly output: string[];
   bootedMonoMs: number | null;
+  /** The spec it was started with (or last found to launch the same), and what that launch was. */
+  spec: VmSpec;
+  readonly launchKey: string;
 }
 
 /** What this host knows of one placement (vm, generation), independent of the replicated state's view. */
@@ -62,6 +67,8 @@ interface Observed {
 export class VmController {
   private readonly locals = new Map<string, LocalProcess>();
   private readonly observed = new Map<string, Observed>();
+  /** VMs started here whose host-side state (the spawner's, see ProcessSpawner.discard) may still be kept. */
+  private readonly keptHere = new Set<string>();
   private fencedNow = false;
 
   constructor(
@@ -90,6 +97,7 @@ export class VmController {
     for (const vm of mine) this.reconcile(vm);
     this.escalateStops();
     this.forgetUnplaced(new Set(mine.map((vm) => vm.spec.name)));
+    this.discardGone(cluster);
   }
 
   private checkLease(): void {
@@ -130,6 +138,7 @@ export class VmController {
     const shouldRun = vm.desired === "running" && vm.move === null;
     const now = this.runtime.clock.monotonicMs();
     if (shouldRun) {
+      if (local !== undefined && local.spec !== vm.spec && local.stopRequestedMonoMs === null) this.restartIfLaunchChanged(vm, local, obs);
       if (local === undefined && !this.fencedNow && !obs.terminal && !obs.exitUnacknowledged && now >= obs.nextStartMonoMs) this.start(vm, obs);
     } else if (local !== undefined) {
       this.requestStop(local, obs);
@@ -151,9 +160,42 @@ export class VmController {
     const handle = this.runtime.spawner.spawn({ vmName: name, generation, launch: launch.value }, (event) => this.onEvent(name, generation, event));
     const leaseEnd = this.agent.leaseEndMonoMs();
     handle.fenceUntil(leaseEnd);
-    this.locals.set(name, { vmName: name, generation, handle, stopRequestedMonoMs: null, killed: false, fenced: false, fencedUntilMonoMs: leaseEnd, output: [], bootedMonoMs: null });
+    const launchKey = canonicalJson(launch.value);
+    this.locals.set(name, { vmName: name, generation, handle, stopRequestedMonoMs: null, killed: false, fenced: false, fencedUntilMonoMs: leaseEnd, output: [], bootedMonoMs: null, spec: vm.spec, launchKey });
+    if (this.runtime.spawner.discard !== undefined) this.keptHere.add(name);
     obs.status = "starting";
     this.runtime.tracer.event("vm-start", { host: this.config.hostId, vm: name, generation, processId: handle.processId });
+  }
+
+  /**
+   * The VM's spec was updated (update-vm): if that changes what this host
+   * launches, stop it; the next reconcile starts it with the new spec (for
+   * microvm-nix, rebuilding its runner). A change that launches the same
+   * (priority, restart policy...) leaves it running.
+   */
+  private restartIfLaunchChanged(vm: VmRecord, local: LocalProcess, obs: Observed): void {
+    const launch = launchSpecFor(vm.spec, this.config.backend, this.config.launchOptions);
+    const key = launch.ok ? canonicalJson(launch.value) : `unlaunchable: ${launch.error.message}`;
+    if (key === local.launchKey) {
+      local.spec = vm.spec;
+      return;
+    }
+    this.runtime.tracer.event("vm-spec-changed", { host: this.config.hostId, vm: local.vmName, generation: local.generation });
+    this.requestStop(local, obs);
+    obs.detail = "spec changed: restarting it with the new spec";
+  }
+
+  /** A VM deleted, or placed on another host, will not run here again: the spawner drops what it kept for it. */
+  private discardGone(cluster: ClusterModule): void {
+    for (const name of this.keptHere) {
+      if (this.locals.has(name)) continue;
+      const placement = cluster.getVm(name)?.placement;
+      const gone = cluster.getVm(name) === undefined || (placement != null && placement.hostId !== this.config.hostId);
+      if (!gone) continue;
+      this.keptHere.delete(name);
+      this.runtime.spawner.discard?.(name);
+      this.runtime.tracer.event("vm-discard", { host: this.config.hostId, vm: name });
+    }
   }
 
   private requestStop(local: LocalProcess, obs: Observed): void {

@@ -10,6 +10,7 @@ import { applyHostCommand } from "./apply-hosts";
 import { setPeerAddressCommand } from "./apply-peers";
 import { evictVmCommand, migrateVmCommand, placeVmCommand, setPendingReasonCommand, unplaceVmCommand } from "./apply-placement";
 import { createVmCommand, reportStatusCommand, setDesiredCommand } from "./apply-vms";
+import { updateVmCommand } from "./apply-update";
 import { ClusterState } from "./cluster-state";
 import { imageOf, stateFromImage } from "./image";
 import type { ClusterImage } from "./image";
@@ -51,6 +52,8 @@ export class ClusterModule implements QueryableModule<ClusterCommand, Result<Clu
         return setPeerAddressCommand(this.state, c);
       case "create-vm":
         return createVmCommand(this.state, c, ctx);
+      case "update-vm":
+        return updateVmCommand(this.state, c);
       case "set-desired":
         return setDesiredCommand(this.state, c, ctx);
       case "place-vm":

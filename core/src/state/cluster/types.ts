@@ -79,6 +79,8 @@ export type ClusterCommand =
   /** From now on, reach node `nodeId`'s Raft endpoint at `address` (ws:// or wss://). */
   | { readonly type: "set-peer-address"; readonly nodeId: string; readonly address: string }
   | { readonly type: "create-vm"; readonly spec: VmSpec; readonly desired: "running" | "stopped" }
+  /** Replace the spec of VM `spec.name`; its owner restarts it if what it launches changed (apply-update.ts). */
+  | { readonly type: "update-vm"; readonly spec: VmSpec }
   | { readonly type: "set-desired"; readonly vmName: string; readonly desired: DesiredState }
   | { readonly type: "place-vm"; readonly vmName: string; readonly hostId: string; readonly expectedGeneration: number }
   /** The scheduler found no host: the reason is kept in the state for `vm status`. */

@@ -5,7 +5,7 @@ import type { ObjectReader } from "../../vm/field-reader";
 import { HOST_STATUSES } from "../../vm/host";
 import { FEATURE_NAME_LENGTH_MAX, VM_NAME_LENGTH_MAX } from "../../vm/limits";
 import { validateVmSpec } from "../../vm/validate-spec";
-import type { Resources } from "../../vm/spec";
+import type { Resources, VmSpec } from "../../vm/spec";
 import { PEER_ADDRESS_LENGTH_MAX, peerAddressProblem } from "./peer-address";
 import * as T from "./types";
 import type { ClusterCommand } from "./types";
@@ -29,7 +29,7 @@ export function validateClusterCommand(input: unknown): Result<ClusterCommand> {
 
 const COMMAND_TYPES: readonly ClusterCommand["type"][] = [
   "register-host", "host-heartbeat", "set-host-status", "cordon", "uncordon", "drain", "set-peer-address",
-  "create-vm", "set-desired", "place-vm", "set-pending-reason", "evict-vm", "unplace-vm", "migrate-vm", "report-vm-status",
+  "create-vm", "update-vm", "set-desired", "place-vm", "set-pending-reason", "evict-vm", "unplace-vm", "migrate-vm", "report-vm-status",
 ];
 
 function commandError(issues: IssueList): BlixardError {
@@ -60,6 +60,10 @@ function readCommand(type: ClusterCommand["type"], r: ObjectReader): ClusterComm
       return { type, nodeId: id(r, "nodeId"), address: peerAddress(r, "address") };
     case "create-vm":
       return readCreateVm(r);
+    case "update-vm": {
+      const spec = readSpec(r);
+      return spec === null ? null : { type, spec };
+    }
     case "set-desired":
       return { type, vmName: id(r, "vmName"), desired: r.oneOf("desired", ["running", "stopped", "deleted"] as const) };
     case "place-vm":
@@ -126,15 +130,19 @@ function readHostFeatures(r: ObjectReader): string[] {
 
 function readCreateVm(r: ObjectReader): ClusterCommand | null {
   const desired = r.oneOf("desired", ["running", "stopped"] as const, "running");
+  const spec = readSpec(r);
+  return spec === null ? null : { type: "create-vm", spec, desired };
+}
+
+/** The command's `spec`, validated whole; its problems are listed under `spec.`. */
+function readSpec(r: ObjectReader): VmSpec | null {
   const spec = validateVmSpec(r.raw("spec"));
-  if (!spec.ok) {
-    for (const issue of spec.error.issues) {
-      const path = issue.path === "" ? "spec" : `spec.${issue.path}`;
-      r.issues.issues.push({ path, message: issue.path === "" ? issue.message : `spec.${issue.message}` });
-    }
-    return null;
+  if (spec.ok) return spec.value;
+  for (const issue of spec.error.issues) {
+    const path = issue.path === "" ? "spec" : `spec.${issue.path}`;
+    r.issues.issues.push({ path, message: issue.path === "" ? issue.message : `spec.${issue.message}` });
   }
-  return { type: "create-vm", spec: spec.value, desired };
+  return null;
 }
 
 function readReport(r: ObjectReader): ClusterCommand {

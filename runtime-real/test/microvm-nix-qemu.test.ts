@@ -17,7 +17,8 @@ import { makeTempDir, RecordingTracer, waitFor } from "./helpers";
  * Needs qemu-system-x86, busybox-static and a kernel (scripts/setup.sh).
  */
 const QEMU = "/usr/bin/qemu-system-x86_64";
-const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((path) => existsSync(path));
+// Debian's busybox-static, or the one on PATH (nix develop puts a static busybox there).
+const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox", ...(process.env.PATH ?? "").split(":").map((dir) => join(dir, "busybox"))].find((path) => path.startsWith("/") && existsSync(path));
 const KERNEL = process.env.BLIXARD_KERNEL ?? findKernel();
 const missing = [!existsSync(QEMU) && QEMU, BUSYBOX === undefined && "busybox", KERNEL === undefined && "/boot/vmlinuz-*"].filter(Boolean);
 const skipReason = missing.length > 0 ? `missing ${missing.join(", ")}` : "";

@@ -11,7 +11,7 @@ import { nixString } from "../../../src/vm/nix/nix-syntax";
 import type { VmSpec } from "../../../src/vm/spec";
 import { validateVmSpec } from "../../../src/vm/validate-spec";
 import { hostileText } from "../hostile-text";
-import { INPUTS } from "./flake-cases";
+import { FLAKE_CASES, INPUTS } from "./flake-cases";
 
 /**
  * The generated Nix, read by Nix itself (Debian's nix-bin: the parser and
@@ -23,6 +23,49 @@ import { INPUTS } from "./flake-cases";
 const NIX_INSTANTIATE = ["/usr/bin/nix-instantiate", "/run/current-system/sw/bin/nix-instantiate"].find((path) => existsSync(path));
 const skipReason = NIX_INSTANTIATE === undefined ? "nix-instantiate not installed (apt install nix-bin; scripts/setup.sh does)" : "";
 const GOLDEN = join(import.meta.dirname, "golden");
+/**
+ * Optional, where their sources are at hand: nixpkgs' `lib` (a directory
+ * holding lib/, e.g. a checkout of nix-community/nixpkgs.lib) and microvm.nix
+ * (a checkout of astro/microvm.nix). With both, each golden blixard.nix is
+ * evaluated with lib.evalModules against microvm.nix's own option
+ * declarations: every option Blixard sets must exist there with a type that
+ * takes the value.
+ */
+const NIXPKGS_LIB = process.env.BLIXARD_NIXPKGS_LIB;
+const MICROVM_SRC = process.env.BLIXARD_MICROVM_SRC;
+const evalSkipReason = skipReason !== "" ? skipReason : NIXPKGS_LIB === undefined || MICROVM_SRC === undefined ? "set BLIXARD_NIXPKGS_LIB and BLIXARD_MICROVM_SRC to nixpkgs lib and microvm.nix checkouts" : "";
+
+/** lib.evalModules over microvm.nix's options.nix, stub declarations for the few NixOS options it and blixard.nix touch, and `module`. */
+function evalAgainstMicrovmOptions(module: string): string {
+  return `
+let
+  lib = import ${NIXPKGS_LIB}/lib;
+  raw = lib.mkOption { type = lib.types.raw; default = { }; };
+  nixosStubs = { lib, ... }: {
+    options = {
+      networking.hostName = lib.mkOption { type = lib.types.str; default = "nixos"; };
+      networking.useNetworkd = lib.mkOption { type = lib.types.bool; default = false; };
+      boot.kernelParams = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+      boot.kernelPackages = lib.mkOption { type = lib.types.raw; default = { kernel.version = "6.6"; }; };
+      system.build = raw;
+      systemd.network = raw;
+      assertions = lib.mkOption { type = lib.types.listOf lib.types.raw; default = [ ]; };
+      warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+    };
+  };
+  c = (lib.evalModules {
+    modules = [ nixosStubs ${MICROVM_SRC}/nixos-modules/microvm/options.nix ${module} ];
+    specialArgs.pkgs.stdenv.system = "x86_64-linux";
+  }).config;
+in {
+  hostName = c.networking.hostName;
+  inherit (c.microvm) hypervisor vcpu mem;
+  interfaces = map (i: { inherit (i) type id mac; }) c.microvm.interfaces;
+  volumes = map (v: { inherit (v) image mountPoint size readOnly; }) c.microvm.volumes;
+  shares = map (s: { inherit (s) proto tag source mountPoint socket; }) c.microvm.shares;
+  kernelParams = c.boot.kernelParams;
+}`;
+}
 const SPECS_PER_RUN = 60;
 
 function nix(args: readonly string[]): string {
@@ -109,6 +152,32 @@ describe(`generated Nix read by Nix${skipReason ? ` (skipped: ${skipReason})` : 
         if (spec.nixos?.kind === "flake") expect(inputs.guest.url, context).toBe(spec.nixos.flake.slice(0, spec.nixos.flake.indexOf("#")));
         else expect(inputs.nixpkgs.url, context).toBe(INPUTS.nixpkgs);
       });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(evalSkipReason !== "")(`each golden blixard.nix evaluates against microvm.nix's own option declarations${evalSkipReason ? ` (skipped: ${evalSkipReason})` : ""}`, () => {
+    for (const [name, c] of Object.entries(FLAKE_CASES)) {
+      const network = c.network ?? networkFromSpec(c.spec);
+      const read = JSON.parse(nix(["--eval", "--strict", "--json", "-E", evalAgainstMicrovmOptions(join(GOLDEN, name, "blixard.nix"))]));
+      expect(read, name).toEqual({
+        hostName: c.spec.name,
+        hypervisor: c.spec.hypervisor,
+        vcpu: c.spec.vcpus,
+        mem: c.spec.memoryMib,
+        interfaces: network.interfaces.map((i) => ({ type: i.type, id: i.id, mac: i.mac })),
+        volumes: c.spec.volumes.map((v) => ({ image: v.image, mountPoint: v.mountPoint, size: v.sizeMib, readOnly: v.readOnly })),
+        // microvm.nix names a virtiofs share's socket after the host name and tag, relative to the state directory.
+        shares: c.spec.shares.map((s) => ({ proto: s.proto, tag: s.tag, source: s.source, mountPoint: s.mountPoint, socket: s.proto === "virtiofs" ? `${c.spec.name}-virtiofs-${s.tag}.sock` : null })),
+        kernelParams: c.spec.kernel.kernelParams,
+      });
+    }
+    // An option microvm.nix does not have is an error there, not silently ignored.
+    const dir = mkdtempSync(join(tmpdir(), "blixard-microvm-opt-"));
+    try {
+      writeFileSync(join(dir, "bad.nix"), "{ ... }: { microvm.volumes = [ { image = \"a.img\"; sizeMib = 1; } ]; }\n");
+      expect(() => nix(["--eval", "--strict", "--json", "-E", evalAgainstMicrovmOptions(join(dir, "bad.nix"))])).toThrow(/sizeMib' does not exist/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

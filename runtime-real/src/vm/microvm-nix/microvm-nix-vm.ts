@@ -295,7 +295,8 @@ export class MicrovmNixVm {
   /** microvm.nix's ExecStop: bin/microvm-shutdown (it returns once the hypervisor is gone), bounded; then signals. */
   private async shutDownRunning(): Promise<void> {
     const run = this.runChild;
-    if (run === null) return;
+    // Already gone (a stop that arrived during teardown): nothing to shut down.
+    if (run === null || !this.children.has(run)) return;
     const shutdown = this.booted?.shutdown ?? null;
     if (shutdown !== null && !this.killRequested) {
       const result = await this.step({ name: "bin/microvm-shutdown", argv: [shutdown], cwd: this.init.stateDir.root, timeoutMs: this.init.timings.shutdownTimeoutMs }, true);

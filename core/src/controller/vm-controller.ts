@@ -1,4 +1,5 @@
-import type { ProcessEvent, ProcessHandle } from "../ports/spawner";
+import type { Result } from "../errors";
+import type { LaunchSpec, ProcessEvent, ProcessHandle } from "../ports/spawner";
 import type { Runtime } from "../ports/runtime";
 import type { ClusterModule } from "../state/cluster/module";
 import { clusterModuleName, type VmRecord, type VmStatus } from "../state/cluster/types";
@@ -151,7 +152,7 @@ export class VmController {
 
   private start(vm: VmRecord, obs: Observed): void {
     const name = vm.spec.name;
-    const launch = launchSpecFor(vm.spec, this.config.backend, this.config.launchOptions);
+    const launch = this.launchFor(vm);
     if (!launch.ok) {
       Object.assign(obs, { status: "failed", terminal: true, detail: launch.error.message, exitCode: null });
       return;
@@ -167,6 +168,11 @@ export class VmController {
     this.runtime.tracer.event("vm-start", { host: this.config.hostId, vm: name, generation, processId: handle.processId });
   }
 
+  /** What this host launches for the VM now: what start() spawns, and what a changed spec is compared by. */
+  private launchFor(vm: VmRecord): Result<LaunchSpec> {
+    return launchSpecFor(vm.spec, this.config.backend, this.config.launchOptions);
+  }
+
   /**
    * The VM's spec was updated (update-vm): if that changes what this host
    * launches, stop it; the next reconcile starts it with the new spec (for
@@ -174,7 +180,7 @@ export class VmController {
    * (priority, restart policy...) leaves it running.
    */
   private restartIfLaunchChanged(vm: VmRecord, local: LocalProcess, obs: Observed): void {
-    const launch = launchSpecFor(vm.spec, this.config.backend, this.config.launchOptions);
+    const launch = this.launchFor(vm);
     const key = launch.ok ? canonicalJson(launch.value) : `unlaunchable: ${launch.error.message}`;
     if (key === local.launchKey) {
       local.spec = vm.spec;

@@ -11,7 +11,7 @@ describe("cluster command validation", () => {
 
   it("names the bad field and the rule", () => {
     expect(message({ type: "boot-vm" })).toBe(
-      `cluster command rejected: command.type must be one of register-host, host-heartbeat, set-host-status, cordon, uncordon, drain, set-peer-address, create-vm, set-desired, place-vm, set-pending-reason, evict-vm, unplace-vm, migrate-vm, report-vm-status, got "boot-vm"`,
+      `cluster command rejected: command.type must be one of register-host, host-heartbeat, set-host-status, cordon, uncordon, drain, set-peer-address, create-vm, update-vm, set-desired, place-vm, set-pending-reason, evict-vm, unplace-vm, migrate-vm, report-vm-status, got "boot-vm"`,
     );
     expect(message({ type: "register-host", hostId: "H_1", address: "", capacity: { vcpus: 0, memoryMib: 1024 }, features: ["kvm", "kvm"] })).toBe(
       "cluster command rejected: command.hostId must be a DNS label (lower-case letters, digits, inner '-'), got \"H_1\"; " +

@@ -253,12 +253,12 @@ function validateLaunch(launch: LaunchSpec): string | undefined {
   if (launch.backend === "sim") {
     return 'backend "sim" exists only in the simulator; the real spawner runs "process", "qemu-direct" or "microvm-nix"';
   }
-  if ((launch.backend === "microvm-nix") !== (launch.microvm !== undefined)) {
-    return launch.backend === "microvm-nix" ? "a microvm-nix launch needs its microvm plan (launch.microvm)" : `launch.microvm is only for backend microvm-nix, not ${launch.backend}`;
-  }
   const command = launch.argv[0];
   if (command === undefined || command.length === 0) return "launch.argv is empty; the first entry must name the executable";
   const argvChars = launch.argv.reduce((total, arg) => total + arg.length, 0);
   if (argvChars > MAX_ARGV_CHARS) return `launch.argv has ${argvChars} chars; at most ${MAX_ARGV_CHARS} allowed`;
+  if ((launch.backend === "microvm-nix") !== (launch.microvm !== undefined)) {
+    return launch.backend === "microvm-nix" ? "a microvm-nix launch needs its microvm plan (launch.microvm)" : `launch.microvm is only for backend microvm-nix, not ${launch.backend}`;
+  }
   return undefined;
 }

@@ -131,9 +131,11 @@ describe("ChildProcessSpawner", () => {
     const missing = run({ backend: "process", argv: ["/nonexistent/blixard-runner"], vcpus: 1, memoryMib: 1 });
     const simOnly = run({ backend: "sim", argv: ["x"], vcpus: 1, memoryMib: 1 });
     const empty = run({ backend: "microvm-nix", argv: [], vcpus: 1, memoryMib: 1 });
+    const noPlan = run({ backend: "microvm-nix", argv: ["current/bin/microvm-run"], vcpus: 1, memoryMib: 1 });
     const badPattern = run(sh("true", { [READY_PATTERN_ENV]: "(" }));
     expect(simOnly.events).toEqual([]);
-    await waitFor(() => [missing, simOnly, empty, badPattern].every((child) => child.exited() !== undefined));
+    await waitFor(() => [missing, simOnly, empty, noPlan, badPattern].every((child) => child.exited() !== undefined));
+    expect(noPlan.exited()).toMatchObject({ kind: "spawn-failed", reason: "a microvm-nix launch needs its microvm plan (launch.microvm)" });
     expect(missing.events).toEqual([{ kind: "spawn-failed", processId: missing.handle.processId, reason: expect.stringMatching(/not found \(ENOENT\)/) }]);
     expect(simOnly.exited()).toMatchObject({ kind: "spawn-failed", reason: expect.stringMatching(/only in the simulator/) });
     expect(empty.exited()).toMatchObject({ kind: "spawn-failed", reason: expect.stringMatching(/argv is empty/) });

@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 
 # System packages the VM backends and their tests use (Debian/Ubuntu, as root). nix-bin gives
 # nix-instantiate, which parses the generated microvm.nix flakes in the tests (no nixpkgs needed).
-apt_packages=(nix-bin)
+# etcd-server is the baseline pnpm bench:cluster runs beside Blixard (its own members, its own ports).
+apt_packages=(nix-bin etcd-server)
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   missing=()
   for package in "${apt_packages[@]}"; do

@@ -13,6 +13,8 @@ export interface LocalNodeSpec {
   readonly clusterId?: string;
   /** Start with an empty configuration (blixard node --join): the cluster adds it later. */
   readonly join?: boolean;
+  /** Append the full trace to `<dataDir>.trace.jsonl` (default true; benchmarks turn it off, it costs CPU per event). */
+  readonly traceFile?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export function nodeArgv(spec: LocalNodeSpec): string[] {
   return [
     "node", "--id", spec.nodeId, "--listen", `127.0.0.1:${spec.port}`, ...peers,
     "--data-dir", spec.dataDir, "--metrics-port", String(spec.metricsPort),
-    "--trace-file", `${spec.dataDir}.trace.jsonl`, "--backend", "process",
+    ...(spec.traceFile === false ? [] : ["--trace-file", `${spec.dataDir}.trace.jsonl`]), "--backend", "process",
     ...(spec.clusterId === undefined ? [] : ["--cluster-id", spec.clusterId]),
     ...(spec.join === true ? ["--join"] : []),
   ];
